@@ -1,0 +1,1 @@
+"""jats-oai: JATS journal articles, validated and published through OAI-PMH 2.0."""

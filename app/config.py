@@ -1,0 +1,102 @@
+"""Settings: defaults, then ``instance/config.toml``, then ``JATS_OAI_*`` environment variables.
+
+One frozen object is built at start-up and handed to every part of the service, so the
+web app, the command line and the tests read configuration the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE_DIR = REPO_ROOT / "instance"
+DEFAULT_SCHEMA_DIR = REPO_ROOT.parent / "shared" / "schemas"
+ENV_PREFIX = "JATS_OAI_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting the service reads; each has a default that works on a fresh checkout."""
+
+    repository_name: str = "Journal of the Belarusian State University"
+    repository_identifier: str = "journals.bsu.by"
+    admin_email: str = "oai-admin@journals.bsu.by"
+    public_url: str = "http://127.0.0.1:5000"
+    oai_base_url: str = ""
+    schema_dir: Path = DEFAULT_SCHEMA_DIR
+    instance_dir: Path = DEFAULT_INSTANCE_DIR
+    database_url: str = ""
+    records_dir: Path = REPO_ROOT / "records"
+    secret_key: str = ""
+    max_upload_bytes: int = 20 * 1024 * 1024
+    oai_page_size: int = 100
+    token_lifetime_days: int = 7
+    rate_limit_per_minute: int = 600
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured database, or the embedded SQLite file under the instance folder."""
+        return self.database_url or f"sqlite:///{self.instance_dir / 'jats-oai.sqlite3'}"
+
+
+def _coerce(name: str, raw: object) -> object:
+    kind = {f.name: f.type for f in fields(Settings)}[name]
+    if kind in ("Path", Path):
+        return Path(str(raw)).expanduser()
+    if kind in ("int", int):
+        return int(str(raw))
+    return str(raw)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings; keyword overrides (used by tests) win over everything else."""
+    settings = Settings()
+    values: dict[str, object] = {}
+    instance_dir = Path(
+        os.environ.get(ENV_PREFIX + "INSTANCE_DIR", str(overrides.get("instance_dir", "")))
+        or DEFAULT_INSTANCE_DIR
+    )
+    config_file = instance_dir / "config.toml"
+    if config_file.is_file():
+        with config_file.open("rb") as fh:
+            values.update(tomllib.load(fh))
+    names = {f.name for f in fields(Settings)} - {"extra"}
+    for name in names:
+        env = os.environ.get(ENV_PREFIX + name.upper())
+        if env is not None:
+            values[name] = env
+    if "DATABASE_URL" in os.environ and ENV_PREFIX + "DATABASE_URL" not in os.environ:
+        values["database_url"] = os.environ["DATABASE_URL"]
+    values.update(overrides)
+    unknown = set(values) - names
+    if unknown:
+        raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+    settings = replace(settings, **{k: _coerce(k, v) for k, v in values.items()})
+    settings = replace(settings, instance_dir=instance_dir)
+    if not settings.secret_key:
+        settings = replace(settings, secret_key=_instance_secret(settings.instance_dir))
+    return settings
+
+
+def _instance_secret(instance_dir: Path) -> str:
+    """A random key kept in the instance folder, so every worker signs tokens alike."""
+    path = instance_dir / "secret_key"
+    if path.is_file():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(key)
+    os.chmod(tmp, 0o600)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_text().strip()

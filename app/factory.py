@@ -1,0 +1,37 @@
+"""The Flask application factory: settings -> schemas checked -> store opened -> blueprints."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from flask import Flask
+
+from app.config import Settings, load_settings
+
+BLUEPRINT_MODULES: tuple[str, ...] = ()
+
+
+@dataclass
+class Services:
+    """What the request handlers need, built once per process."""
+
+    settings: Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app; stops at once, naming the file, when an official schema is missing."""
+    settings = settings or load_settings()
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 64 * 1024,
+    )
+    app.extensions["jats_oai"] = Services(settings=settings)
+    for name in BLUEPRINT_MODULES:
+        app.register_blueprint(importlib.import_module(name).bp)
+    return app
+
+
+def services(app: Flask) -> Services:
+    return app.extensions["jats_oai"]

@@ -1,0 +1,193 @@
+"""The store interface: what the OAI-PMH provider, the pages and the loader may ask of a store.
+
+Two implementations sit behind it (SQLite, the embedded default, and PostgreSQL); nothing
+outside ``app.store`` knows which one it talks to, nor any SQL.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Header:
+    """What OAI-PMH calls a record header. ``datestamp`` is UTC, whole seconds."""
+
+    identifier: str
+    datestamp: datetime
+    deleted: bool
+    sets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RecordDraft:
+    """A validated article, ready to store: source bytes plus every format already rendered.
+
+    ``identifier`` is the local identifier (the part after ``oai:<repository>:``), derived from
+    the article itself. ``formats`` maps a metadataPrefix to the serialized payload element.
+    ``summary`` is small JSON-able data the pages list without re-reading the JATS.
+    ``origin`` says where the record came from: a path relative to a loaded folder, or
+    ``deposit``; the loader withdraws only records whose origin lies under the folder it loads.
+    """
+
+    identifier: str
+    source: bytes
+    content_hash: str
+    sets: tuple[str, ...]
+    formats: dict[str, bytes]
+    summary: dict[str, object] = field(default_factory=dict)
+    origin: str | None = None
+
+
+@dataclass(frozen=True)
+class SetInfo:
+    spec: str
+    name: str
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of a record's history: who did what, when, to which version of the source."""
+
+    identifier: str
+    action: str
+    actor: str
+    at: datetime
+    content_hash: str | None
+
+
+@dataclass(frozen=True)
+class PutResult:
+    header: Header
+    changed: bool
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    password_hash: str
+    created: datetime
+
+
+@dataclass(frozen=True)
+class Window:
+    """A selective-harvest window, fixed when a harvest starts and carried in its tokens.
+
+    ``max_seq`` is the store's change sequence at the first request: a record written after
+    the harvest began is outside the window, so a harvest never repeats a record. It shows
+    up in the next incremental harvest instead, whose ``from`` is this harvest's responseDate.
+    """
+
+    prefix: str | None
+    set_spec: str | None
+    from_: datetime | None
+    until: datetime | None
+    max_seq: int
+
+
+class Store(ABC):
+    """Records, their history, sets and editor accounts."""
+
+    # --- records -------------------------------------------------------------------------
+    @abstractmethod
+    def put(self, draft: RecordDraft, *, actor: str) -> PutResult:
+        """Add or replace a record in one transaction.
+
+        The datestamp changes exactly when the content hash or the set memberships change;
+        putting identical content again changes nothing. A deleted record is revived under
+        the same identifier. The previous source version is kept in the history.
+        """
+
+    @abstractmethod
+    def withdraw(self, identifier: str, *, actor: str) -> Header | None:
+        """Mark a record deleted (it stays as a header, persistently); None if unknown."""
+
+    @abstractmethod
+    def header(self, identifier: str) -> Header | None: ...
+
+    @abstractmethod
+    def payload(self, identifier: str, prefix: str) -> bytes | None:
+        """The pre-rendered payload of a live record in one format, or None."""
+
+    @abstractmethod
+    def formats_of(self, identifier: str) -> tuple[str, ...]:
+        """The metadataPrefixes a record can be disseminated in."""
+
+    @abstractmethod
+    def source(self, identifier: str) -> bytes | None:
+        """The JATS bytes exactly as deposited (the current version of a live record)."""
+
+    @abstractmethod
+    def summary(self, identifier: str) -> dict[str, object] | None: ...
+
+    @abstractmethod
+    def content_hash(self, identifier: str) -> str | None: ...
+
+    @abstractmethod
+    def history(self, identifier: str) -> list[Change]: ...
+
+    @abstractmethod
+    def old_source(self, identifier: str, content_hash: str) -> bytes | None:
+        """A previous version of a record's source, kept when it was replaced."""
+
+    # --- harvesting ----------------------------------------------------------------------
+    @abstractmethod
+    def current_seq(self) -> int:
+        """The sequence number of the last change: the upper bound of a new harvest window."""
+
+    @abstractmethod
+    def list_page(
+        self, window: Window, after: tuple[datetime, str] | None, limit: int, with_payload: bool
+    ) -> list[tuple[Header, bytes | None]]:
+        """One page of a harvest, ordered by (datestamp, identifier), strictly after ``after``.
+
+        Live records must have the window's prefix; deleted records are listed in every
+        format. An index lookup, whatever the depth of the page.
+        """
+
+    @abstractmethod
+    def count(self, window: Window) -> int: ...
+
+    @abstractmethod
+    def earliest_datestamp(self) -> datetime | None: ...
+
+    @abstractmethod
+    def sets(self) -> list[SetInfo]: ...
+
+    @abstractmethod
+    def put_set(self, info: SetInfo) -> None: ...
+
+    @abstractmethod
+    def set_exists(self, spec: str) -> bool: ...
+
+    @abstractmethod
+    def iter_identifiers(self, origin_prefix: str | None = None) -> Iterator[tuple[str, str | None]]:
+        """(identifier, origin) of live records, optionally only those loaded from a folder."""
+
+    @abstractmethod
+    def records_in_set(self, spec: str) -> list[tuple[Header, dict[str, object]]]:
+        """Live records of a set with their summaries, for the pages."""
+
+    # --- editors -------------------------------------------------------------------------
+    @abstractmethod
+    def add_user(self, name: str, password_hash: str) -> None: ...
+
+    @abstractmethod
+    def user(self, name: str) -> User | None: ...
+
+    @abstractmethod
+    def add_token(self, name: str, token_hash: str) -> None: ...
+
+    @abstractmethod
+    def user_for_token(self, token_hash: str) -> str | None: ...
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections; the default has nothing to release."""
+
+    def put_many(self, drafts: Sequence[RecordDraft], *, actor: str) -> list[PutResult]:
+        """Put several records; each is its own transaction, so an interrupted batch is safe."""
+        return [self.put(d, actor=actor) for d in drafts]
