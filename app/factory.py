@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from flask import Flask
 
 from app.config import Settings, load_settings
+from app.store import open_store
+from app.store.base import Store
 
-BLUEPRINT_MODULES: tuple[str, ...] = ()
+BLUEPRINT_MODULES: tuple[str, ...] = ("app.web", "app.oai.views")
 
 
 @dataclass
@@ -17,17 +19,23 @@ class Services:
     """What the request handlers need, built once per process."""
 
     settings: Settings
+    store: Store
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app; stops at once, naming the file, when an official schema is missing."""
     settings = settings or load_settings()
+    from app.jats.schemas import schema_directory
+
+    schema_directory(settings.schema_dir).check()
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_upload_bytes + 64 * 1024,
     )
-    app.extensions["jats_oai"] = Services(settings=settings)
+    app.extensions["jats_oai"] = Services(
+        settings=settings, store=open_store(settings.effective_database_url)
+    )
     for name in BLUEPRINT_MODULES:
         app.register_blueprint(importlib.import_module(name).bp)
     return app

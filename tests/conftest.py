@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from app.config import REPO_ROOT, Settings, load_settings
+from app.store import open_store
+from app.store.base import Store
 
 
 @pytest.fixture(scope="session")
@@ -32,3 +37,46 @@ def records_dir() -> Path:
 def settings(tmp_path: Path) -> Settings:
     """Settings with a private instance folder, so tests never touch the developer's store."""
     return load_settings(instance_dir=tmp_path / "instance")
+
+
+#: Stores every store-backed test runs against: SQLite always, PostgreSQL when CI points at one.
+TEST_DATABASE_URL = os.environ.get("JATS_OAI_TEST_DATABASE_URL", "")
+STORE_KINDS = ["sqlite", "postgres"] if TEST_DATABASE_URL else ["sqlite"]
+
+
+def _with_search_path(url: str, schema: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=STORE_KINDS)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty store of each kind; PostgreSQL gets a fresh schema per test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.sqlite3'}"
+        return
+    import psycopg
+
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield _with_search_path(TEST_DATABASE_URL, schema)
+    finally:
+        with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    """An open, migrated, empty store (SQLite, and PostgreSQL when configured)."""
+    opened = open_store(store_url)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture
+def store_settings(tmp_path: Path, store_url: str) -> Settings:
+    """Settings whose database is the test's ``store_url``."""
+    return load_settings(instance_dir=tmp_path / "instance", database_url=store_url)

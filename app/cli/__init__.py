@@ -8,6 +8,10 @@ import sys
 
 COMMANDS: tuple[str, ...] = (
     "app.cli.validate",
+    "app.cli.serve",
+    "app.cli.users",
+    "app.cli.convert",
+    "app.cli.records",
 )
 
 
@@ -25,6 +29,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run a subcommand; each returns its exit code (0 ok, 1 invalid input, 2 unusable)."""
     args = build_parser().parse_args(argv)
+    from app.config import load_settings
+    from app.jats.schemas import SchemaMissingError, schema_directory
+
+    try:
+        schema_directory(load_settings().schema_dir).check()
+    except SchemaMissingError as exc:
+        print(f"jats-oai: {exc}", file=sys.stderr)
+        return 2
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

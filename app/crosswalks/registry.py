@@ -10,10 +10,15 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from lxml import etree
 
 from app.jats.model import Article
+
+
+class CrosswalkError(Exception):
+    """This record cannot be given in this format; the format is left out for it alone."""
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,8 @@ class RenderContext:
     landing_url: str | None = None
     jats_url: str | None = None
     default_access_right: str | None = None
+    public_url: str = ""
+    schema_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -39,7 +46,9 @@ class MetadataFormat:
     """A metadataPrefix with the namespace and schema its payload is valid against.
 
     ``schema_file`` is relative to the schema directory; ``schema_location`` is the public
-    URL put in ``xsi:schemaLocation`` and ListMetadataFormats.
+    URL put in ``xsi:schemaLocation`` and ListMetadataFormats. A schema the service derives
+    and serves itself has a ``schema_location`` starting with "/" (joined to the public URL
+    by :meth:`schema_url`) and a ``schema_loader`` that compiles it.
     """
 
     prefix: str
@@ -47,6 +56,21 @@ class MetadataFormat:
     schema_location: str
     schema_file: str
     render: Callable[[Document, RenderContext], bytes]
+    schema_loader: Callable[[Path], etree.XMLSchema] | None = None
+
+    def schema_url(self, public_url: str) -> str:
+        """The schema location as harvesters must see it, for this service's public URL."""
+        if self.schema_location.startswith("/"):
+            return public_url.rstrip("/") + self.schema_location
+        return self.schema_location
+
+    def schema(self, schema_dir: Path) -> etree.XMLSchema:
+        """The compiled schema every payload of this format is valid against (cached)."""
+        if self.schema_loader is not None:
+            return self.schema_loader(schema_dir)
+        from app.jats.schemas import schema_directory
+
+        return schema_directory(schema_dir).xsd(self.schema_file)
 
 
 FORMAT_MODULES: tuple[str, ...] = (

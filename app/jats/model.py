@@ -108,6 +108,7 @@ class Reference:
     doi: str | None = None
     uri: str | None = None
     lang: str | None = None
+    comment: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,24 @@
+"""The record store: :func:`open_store` picks the implementation from a database URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.store.base import Store
+
+
+def open_store(url: str, *, migrate: bool = True) -> Store:
+    """Open (and bring up to date) the store at ``url``.
+
+    ``sqlite:///relative/file`` or ``sqlite:////absolute/file`` for the embedded store,
+    ``postgresql://user@host:port/db`` (or ``postgres://``) for PostgreSQL.
+    """
+    if url.startswith("sqlite:///"):
+        from app.store.sqlite import SqliteStore
+
+        return SqliteStore(Path(url[len("sqlite:///") :]), run_migrations=migrate)
+    if url.startswith(("postgresql://", "postgres://")):
+        from app.store.postgres import PostgresStore
+
+        return PostgresStore(url, run_migrations=migrate)
+    raise ValueError(f"unsupported database URL (use sqlite:/// or postgresql://): {url!r}")

@@ -165,8 +165,20 @@ class Store(ABC):
     def set_exists(self, spec: str) -> bool: ...
 
     @abstractmethod
-    def iter_identifiers(self, origin_prefix: str | None = None) -> Iterator[tuple[str, str | None]]:
+    def iter_identifiers(
+        self, origin_prefix: str | None = None
+    ) -> Iterator[tuple[str, str | None]]:
         """(identifier, origin) of live records, optionally only those loaded from a folder."""
+
+    @abstractmethod
+    def iter_loaded(
+        self, origin_prefix: str | None = None
+    ) -> Iterator[tuple[str, str | None, str]]:
+        """(identifier, origin, content_hash) of live records, optionally under a folder.
+
+        The loader compares a file's hash with the record loaded from that same path, so an
+        unchanged file is skipped without parsing it.
+        """
 
     @abstractmethod
     def records_in_set(self, spec: str) -> list[tuple[Header, dict[str, object]]]:

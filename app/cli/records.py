@@ -1,0 +1,306 @@
+"""``jats-oai records``: bring the store in line with a folder of JATS files, or write it back.
+
+``load`` is idempotent and safe to kill at any moment: each record is stored in its own
+transaction, a file whose bytes match the record loaded from that same path is skipped
+without parsing, and withdrawals happen only after the whole folder has been read. So an
+interrupted load leaves a consistent store, and the next load finishes the job.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+from urllib.parse import quote
+
+from app.config import Settings, load_settings
+from app.ingest import Prepared, content_hash, journal_settings, prepare, store_draft
+from app.store import open_store
+from app.store.base import RecordDraft, SetInfo, Store
+
+ACTOR = "records load"
+#: Below this many files to parse, worker processes cost more than they save.
+PARALLEL_THRESHOLD = 200
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("records", help="load the records folder, or export the store")
+    sub = parser.add_subparsers(dest="records_command", required=True, metavar="ACTION")
+    load = sub.add_parser(
+        "load",
+        help="bring the store in line with a folder: add, update and withdraw records",
+    )
+    load.add_argument("path", nargs="?", type=Path, help="folder or file (default: records/)")
+    load.add_argument(
+        "--jobs", type=int, default=0,
+        help="worker processes that validate and render (default: one per CPU for big loads)",
+    )
+    load.add_argument("-v", "--verbose", action="store_true", help="print one line per change")
+    load.set_defaults(func=_load)
+    export = sub.add_parser("export", help="write every live record's JATS back as files")
+    export.add_argument("path", type=Path, help="the folder to write into")
+    export.set_defaults(func=_export)
+
+
+@dataclass
+class LoadReport:
+    files: int = 0
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    withdrawn: int = 0
+    rejected: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (
+            f"{self.files} files: {self.added} added, {self.changed} changed, "
+            f"{self.unchanged} unchanged, {self.withdrawn} withdrawn, "
+            f"{len(self.rejected)} rejected"
+        )
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What a worker sends back: a draft with its sets, or the lines that reject the file."""
+
+    path: Path
+    draft: RecordDraft | None
+    sets: tuple[SetInfo, ...] = ()
+    errors: tuple[str, ...] = ()
+    left_out: tuple[str, ...] = ()
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _prepare_file(path: Path, settings: Settings, journals: dict) -> _Outcome:
+    shown = _shown(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return _Outcome(path, None, errors=(f"{shown}:0:0: cannot read the file: {exc}",))
+    result = prepare(data, settings=settings, origin=str(path), journals=journals, filename=shown)
+    if isinstance(result, Prepared):
+        notes = tuple(f"{shown}: {p} left out: {why}" for p, why in result.left_out.items())
+        return _Outcome(path, result.draft, result.sets, left_out=notes)
+    errors = tuple(
+        f"{shown}:{p.line or 0}:{p.column or 0}: {p.message}" for p in result.errors
+    ) or (f"{shown}:0:0: rejected",)
+    return _Outcome(path, None, errors=errors)
+
+
+def _files(root: Path) -> list[Path]:
+    if root.is_file():
+        return [root]
+    return sorted(p for p in root.rglob("*.xml") if p.is_file())
+
+
+class Progress:
+    """A one-line progress bar on a terminal; silent otherwise."""
+
+    def __init__(self, total: int, stream: TextIO, enabled: bool) -> None:
+        self.total, self.stream, self.enabled = total, stream, enabled and total > 0
+        self.start = self.last = time.monotonic()
+        self.done = 0
+
+    def step(self, n: int = 1) -> None:
+        self.done += n
+        now = time.monotonic()
+        if self.enabled and (now - self.last > 0.1 or self.done == self.total):
+            self.last = now
+            width = 30
+            filled = int(width * self.done / self.total)
+            rate = self.done / max(now - self.start, 1e-6)
+            self.stream.write(
+                f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}"
+                f" files, {rate:,.0f}/s "
+            )
+            self.stream.flush()
+
+    def message(self, line: str) -> None:
+        """A line above the bar (the bar is redrawn on the next step)."""
+        clear = "\r\x1b[K" if self.enabled else ""
+        self.stream.write(f"{clear}{line}\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def load_folder(
+    root: Path,
+    *,
+    settings: Settings,
+    store: Store,
+    jobs: int = 1,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    verbose: bool = False,
+    progress: bool = False,
+) -> LoadReport:
+    """Bring the store in line with ``root`` (a folder or one file); see the module doc."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    root = root.resolve()
+    prefix = str(root) if root.is_file() else str(root) + os.sep
+    files = _files(root)
+    report = LoadReport(files=len(files))
+    journals = journal_settings((root if root.is_dir() else root.parent) / "journals.toml")
+    if not journals:
+        journals = journal_settings(settings.records_dir / "journals.toml")
+    loaded = {o: (i, h) for i, o, h in store.iter_loaded(prefix) if o is not None}
+    seen: dict[str, Path] = {}
+    rejected_origins: set[str] = set()
+    bar = Progress(len(files), err, progress)
+
+    todo: list[Path] = []
+    for path in files:
+        known = loaded.get(str(path))
+        if known is not None and _hash_file(path) == known[1]:
+            seen[known[0]] = path
+            report.unchanged += 1
+            bar.step()
+        else:
+            todo.append(path)
+
+    for outcome in _prepared(todo, settings, journals, jobs):
+        bar.step()
+        for note in outcome.left_out:
+            bar.message(note)
+        if outcome.draft is None:
+            rejected_origins.add(str(outcome.path))
+            report.rejected += outcome.errors
+            for line in outcome.errors:
+                bar.message(line)
+            continue
+        draft = outcome.draft
+        if draft.identifier in seen:
+            line = (
+                f"{_shown(outcome.path)}:0:0: the same record ({draft.identifier}) as "
+                f"{_shown(seen[draft.identifier])}; one file per record"
+            )
+            rejected_origins.add(str(outcome.path))
+            report.rejected.append(line)
+            bar.message(line)
+            continue
+        seen[draft.identifier] = outcome.path
+        existed = store.header(draft.identifier)
+        if not store_draft(store, draft, outcome.sets, actor=ACTOR).changed:
+            report.unchanged += 1
+            continue
+        kind = "added" if existed is None or existed.deleted else "changed"
+        setattr(report, kind, getattr(report, kind) + 1)
+        if verbose:
+            out.write(f"{kind} {draft.identifier} {_shown(outcome.path)}\n")
+            out.flush()
+    bar.close()
+
+    for identifier, origin, _ in store.iter_loaded(prefix):
+        if identifier in seen or origin in rejected_origins:
+            continue
+        if root.is_file() and origin != str(root):
+            continue
+        store.withdraw(identifier, actor=ACTOR)
+        report.withdrawn += 1
+        if verbose:
+            out.write(f"withdrawn {identifier} {origin}\n")
+    return report
+
+
+def _hash_file(path: Path) -> str | None:
+    try:
+        return content_hash(path.read_bytes())
+    except OSError:
+        return None
+
+
+def _prepared(
+    todo: list[Path], settings: Settings, journals: dict, jobs: int
+) -> Iterator[_Outcome]:
+    """Outcomes in file order; validation and rendering go to worker processes when big."""
+    if jobs <= 0:
+        jobs = (os.cpu_count() or 1) if len(todo) >= PARALLEL_THRESHOLD else 1
+    if jobs == 1 or len(todo) < 2:
+        for path in todo:
+            yield _prepare_file(path, settings, journals)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(
+            _prepare_file, todo, _repeat(settings, len(todo)), _repeat(journals, len(todo)),
+            chunksize=8,
+        )
+
+
+def _repeat(value: object, n: int) -> Iterable[object]:
+    return (value for _ in range(n))
+
+
+def _load(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    root = args.path or settings.records_dir
+    if not root.exists():
+        print(f"error: {root}: no such folder or file", file=sys.stderr)
+        return 2
+    store = open_store(settings.effective_database_url)
+    try:
+        report = load_folder(
+            root,
+            settings=settings,
+            store=store,
+            jobs=args.jobs,
+            verbose=args.verbose,
+            progress=sys.stderr.isatty(),
+        )
+    finally:
+        store.close()
+    print(f"{_shown(root.resolve())}: {report.line()}")
+    return 1 if report.rejected else 0
+
+
+def export_path(root: Path, identifier: str) -> Path:
+    """Where a record is written: its identifier as a path, every part a safe file name."""
+    parts = []
+    for part in identifier.split("/"):
+        if part in ("", ".", ".."):
+            part = quote(part, safe="").replace(".", "%2E") or "%2F"
+        parts.append(part)
+    return root.joinpath(*parts).with_name(parts[-1] + ".xml")
+
+
+def export_store(store: Store, root: Path) -> int:
+    """Write every live record's source, byte for byte; returns how many were written."""
+    count = 0
+    for identifier, _ in store.iter_identifiers():
+        data = store.source(identifier)
+        if data is None:
+            continue
+        target = export_path(root, identifier)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+        count += 1
+    return count
+
+
+def _export(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    store = open_store(settings.effective_database_url)
+    try:
+        count = export_store(store, args.path)
+    finally:
+        store.close()
+    print(f"{count} records written to {args.path}")
+    return 0

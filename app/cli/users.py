@@ -1,0 +1,94 @@
+"""``jats-oai users``: editor accounts and API tokens, managed from the command line only.
+
+There is no sign-up page on purpose: whoever runs the server decides who may change the
+collection.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import re
+import sys
+
+from app.config import load_settings
+from app.web.passwords import hash_password, hash_token, new_token
+
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+MIN_PASSWORD = 8
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("users", help="manage editor accounts and API tokens")
+    sub = parser.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+    add = sub.add_parser("add", help="create an editor account (the password is prompted)")
+    add.add_argument("name", help="the sign-in name: letters, digits, . _ @ -")
+    add.add_argument(
+        "--password-stdin", action="store_true",
+        help="read the password from the first line of standard input (for scripts)",
+    )
+    add.set_defaults(func=_add)
+    token = sub.add_parser("token", help="create an API token for scripts; it is shown once")
+    token.add_argument("name", help="the editor the token acts for")
+    token.set_defaults(func=_token)
+
+
+def _open_store():  # type: ignore[no-untyped-def]
+    from app.store import open_store
+
+    return open_store(load_settings().effective_database_url)
+
+
+def _read_password(from_stdin: bool) -> str | None:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        print("error: no terminal to ask for the password; use --password-stdin",
+              file=sys.stderr)
+        return None
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat the password: ") != first:
+        print("error: the two passwords differ; nothing was changed", file=sys.stderr)
+        return None
+    return first
+
+
+def _add(args: argparse.Namespace) -> int:
+    if not NAME_PATTERN.fullmatch(args.name):
+        print(f"error: {args.name!r} is not a usable name (1-64 letters, digits, . _ @ -, "
+              "starting with a letter or digit)", file=sys.stderr)
+        return 1
+    store = _open_store()
+    try:
+        if store.user(args.name) is not None:
+            print(f"error: the account {args.name!r} exists already", file=sys.stderr)
+            return 1
+        password = _read_password(args.password_stdin)
+        if password is None:
+            return 1
+        if len(password) < MIN_PASSWORD:
+            print(f"error: the password must have at least {MIN_PASSWORD} characters",
+                  file=sys.stderr)
+            return 1
+        store.add_user(args.name, hash_password(password))
+    finally:
+        store.close()
+    print(f"created the editor account {args.name!r}")
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    store = _open_store()
+    try:
+        if store.user(args.name) is None:
+            print(f"error: there is no account {args.name!r} "
+                  "(create it with 'jats-oai users add')", file=sys.stderr)
+            return 1
+        token = new_token()
+        store.add_token(args.name, hash_token(token))
+    finally:
+        store.close()
+    print(token)
+    print("This token is shown only now; keep it secret. Scripts send it as "
+          "'Authorization: Bearer <token>'.", file=sys.stderr)
+    return 0

@@ -1,0 +1,423 @@
+"""MARC 21 slim (MARCXML): the article as a serial component part, for library catalogues.
+
+A journal article is catalogued as a component part of a serial (leader/07 ``b``) whose
+host is given in 773, so a catalogue can link it to the journal it holds. Field choices
+follow the MARC 21 Format for Bibliographic Data; docs/crosswalks.md lists them with the
+rule each one follows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from app.crosswalks.registry import Document, MetadataFormat, RenderContext
+from app.jats.model import Article, Contributor, LangText
+from app.jats.text import iso639_2b, iso639_3, normalise_space
+
+NS = "http://www.loc.gov/MARC21/slim"
+SCHEMA_LOCATION = "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+
+# English names of the languages journals commonly publish in, for the 546 note (by ISO 639-3).
+LANGUAGE_NAMES = {
+    "ara": "Arabic", "aze": "Azerbaijani", "bel": "Belarusian", "bul": "Bulgarian",
+    "cat": "Catalan", "ces": "Czech", "deu": "German", "ell": "Greek", "eng": "English",
+    "est": "Estonian", "fas": "Persian", "fin": "Finnish", "fra": "French", "heb": "Hebrew",
+    "hrv": "Croatian", "hun": "Hungarian", "hye": "Armenian", "ind": "Indonesian",
+    "ita": "Italian", "jpn": "Japanese", "kat": "Georgian", "kaz": "Kazakh", "kor": "Korean",
+    "lat": "Latin", "lav": "Latvian", "lit": "Lithuanian", "nld": "Dutch", "nor": "Norwegian",
+    "pol": "Polish", "por": "Portuguese", "ron": "Romanian", "rus": "Russian", "slk": "Slovak",
+    "slv": "Slovenian", "spa": "Spanish", "srp": "Serbian", "swe": "Swedish", "tur": "Turkish",
+    "ukr": "Ukrainian", "uzb": "Uzbek", "zho": "Chinese",
+}
+
+
+def clean(text: str | None) -> str:
+    """One line of XML-safe text: whitespace collapsed, characters XML forbids dropped."""
+    return normalise_space(text) if text else ""
+
+
+_ORCID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])\s*$", re.IGNORECASE)
+
+
+def orcid_id(value: str | None) -> str | None:
+    """The bare ORCID iD (0000-0002-1825-0097), whichever form the article carries, else None."""
+    match = _ORCID.search(value.strip()) if value else None
+    return match.group(1).upper() if match else None
+
+
+ACCESS_RIGHTS = ("open", "embargoed", "restricted", "metadata")
+
+
+def access_right(article: Article, context: RenderContext) -> str | None:
+    """What the record says, else the journal's setting; None when neither says anything."""
+    for value in (article.access_right, context.default_access_right):
+        if value in ACCESS_RIGHTS:
+            return value
+    return None
+
+
+_CC = re.compile(
+    r"creativecommons\.org/(?:licenses/(?P<kind>[a-z-]+)|publicdomain/(?P<pd>zero|mark))"
+    r"/(?P<version>\d(?:\.\d)?)",
+    re.IGNORECASE,
+)
+
+
+def license_name(url: str | None) -> str | None:
+    """"CC BY-NC 4.0", "CC0 1.0"... read from a Creative Commons URL; None for other licences."""
+    match = _CC.search(url or "")
+    if not match:
+        return None
+    if match.group("pd"):
+        name = "CC0" if match.group("pd").lower() == "zero" else "Public Domain Mark"
+        return f"{name} {match.group('version')}"
+    return f"CC {match.group('kind').upper()} {match.group('version')}"
+
+
+# Leading articles skipped in filing (245 second indicator), by language of the title.
+_ARTICLES: dict[str, tuple[str, ...]] = {
+    "en": ("the ", "an ", "a "),
+    "fr": ("les ", "le ", "la ", "l'", "l’", "une ", "un "),
+    "de": ("der ", "die ", "das ", "eine ", "ein "),
+    "es": ("los ", "las ", "el ", "la ", "una ", "un "),
+    "pt": ("os ", "as ", "o ", "a ", "uma ", "um "),
+    "it": ("gli ", "il ", "lo ", "la ", "le ", "l'", "l’", "i ", "una ", "uno ", "un "),
+    "nl": ("het ", "een ", "de "),
+}
+
+
+def nonfiling(title: str, lang: str | None) -> int:
+    """Characters a catalogue skips when filing the title: leading punctuation plus an article."""
+    primary = (lang or "en").lower()[:2]
+    articles = _ARTICLES.get(primary, ())
+    lead = len(title) - len(title.lstrip("\"'“”‘«„([¿¡ "))
+    rest = title[lead:].lower()
+    for article in articles:
+        if rest.startswith(article) and len(rest) > len(article):
+            return min(lead + len(article), 9)
+    return 0
+
+
+@dataclass
+class Field:
+    """One variable data field: tag, two indicators and its non-empty subfields."""
+
+    tag: str
+    ind1: str = " "
+    ind2: str = " "
+    subfields: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, code: str, value: str | None) -> Field:
+        """Append a subfield; empty values are dropped, since MARC has no empty subfields."""
+        text = clean(value)
+        if text:
+            self.subfields.append((code, text))
+        return self
+
+
+def _field(tag: str, ind1: str, ind2: str, *pairs: tuple[str, str | None]) -> Field:
+    made = Field(tag, ind1, ind2)
+    for code, value in pairs:
+        made.add(code, value)
+    return made
+
+
+_RELATORS = {
+    "author": ("author", "aut"), "editor": ("editor", "edt"),
+    "translator": ("translator", "trl"), "reviewer": ("reviewer", "rev"),
+    "illustrator": ("illustrator", "ill"), "compiler": ("compiler", "com"),
+}
+
+
+def relator(role: str | None) -> tuple[str, str]:
+    """MARC relator term and code for a JATS contrib-type ("senior_editor" is an editor)."""
+    role = (role or "").lower()
+    if role in _RELATORS:
+        return _RELATORS[role]
+    return next((v for k, v in _RELATORS.items() if k in role), ("contributor", "ctb"))
+
+
+def _name_field(tag_person: str, tag_group: str, person: Contributor) -> Field:
+    term, code = relator(person.role)
+    if person.collab:
+        made = _field(tag_group, "2", " ", ("a", person.collab))
+    else:
+        ind1 = "1" if person.surname else "0"
+        made = _field(tag_person, ind1, " ", ("a", person.inverted_name))
+    made.add("e", term)
+    for aff in person.affiliations:
+        made.add("u", aff.text)
+    orcid = orcid_id(person.orcid)
+    if orcid:
+        made.add("0", f"https://orcid.org/{orcid}")
+        made.add("1", f"https://orcid.org/{orcid}")
+    made.add("4", code)
+    return made
+
+
+def _main_title(article: Article) -> LangText | None:
+    return next((t for t in article.titles if clean(t.text)), None)
+
+
+def _title_fields(article: Article, has_main_entry: bool) -> list[Field]:
+    main = _main_title(article)
+    if main is None:
+        return []
+    main_lang = main.lang or article.lang
+    text = clean(main.text)
+    title = _field("245", "1" if has_main_entry else "0", str(nonfiling(text, main_lang)))
+    title.add("a", text)
+    subtitles = [s for s in article.subtitles if clean(s.text)]
+    own = [s for s in subtitles if s.lang in (None, main.lang, main_lang)]
+    if own:
+        title.add("b", own[0].text)
+    names = "; ".join(c.display_name for c in article.authors if c.display_name)
+    title.add("c", names)
+    fields = [title]
+    for other in article.titles:
+        if other is main or not clean(other.text):
+            continue
+        parallel = _field("246", "3", "1", ("a", other.text))
+        sub = next((s for s in subtitles if s.lang and s.lang == other.lang), None)
+        if sub is not None:
+            parallel.add("b", sub.text)
+        fields.append(parallel)
+    return fields
+
+
+def _language_name(tag: str | None) -> str | None:
+    code = iso639_3(tag)
+    return LANGUAGE_NAMES.get(code, code) if code else None
+
+
+def _language_note(article: Article) -> str | None:
+    """"Text in Russian; abstracts in Russian and English.": only when the record states the
+    language of its text (a title's language says nothing about the full text's)."""
+    text = _language_name(article.lang)
+    if not text:
+        return None
+    others: list[str] = []
+    for abstract in article.abstracts:
+        name = _language_name(abstract.lang or article.lang)
+        if name and name not in others:
+            others.append(name)
+    note = f"Text in {text}"
+    if others and others != [text]:
+        listed = f"{', '.join(others[:-1])} and {others[-1]}" if len(others) > 1 else others[0]
+        note += f"; abstracts in {listed}"
+    return note + "."
+
+
+def _pages(article: Article) -> int | None:
+    if article.fpage and article.lpage and article.fpage.isdigit() and article.lpage.isdigit():
+        count = int(article.lpage) - int(article.fpage) + 1
+        return count if count > 0 else None
+    return None
+
+
+def _host_enumeration(article: Article) -> str:
+    parts = []
+    if article.volume:
+        parts.append(f"Vol. {clean(article.volume)}")
+    if article.issue:
+        parts.append(f"no. {clean(article.issue)}")
+    text = ", ".join(parts)
+    issued = article.issued
+    if issued:
+        text = f"{text} ({issued.year})" if text else f"({issued.year})"
+    if article.fpage:
+        pages = clean(article.fpage)
+        if article.lpage and clean(article.lpage) != pages:
+            pages = f"{pages}-{clean(article.lpage)}"
+        text = f"{text}, p. {pages}" if text else f"p. {pages}"
+    elif article.elocation_id:
+        text = f"{text}, article {clean(article.elocation_id)}" if text else (
+            f"article {clean(article.elocation_id)}"
+        )
+    return text
+
+
+def _issn(article: Article) -> str | None:
+    """The electronic ISSN, else the print one, else the linking one (773 $x is not repeatable)."""
+    order = {"epub": 0, "ppub": 1, "issn-l": 3}
+    ranked = sorted(article.issns, key=lambda pair: order.get(pair[0], 2))
+    for _kind, value in ranked:
+        match = re.search(r"\d{4}-?\d{3}[\dXx]", value)
+        if match:
+            digits = match.group(0).replace("-", "").upper()
+            return f"{digits[:4]}-{digits[4:]}"
+    return None
+
+
+def _fixed_008(article: Article) -> str:
+    """Continuing-resources 008 for a serial component part (40 positions)."""
+    issued = article.issued
+    if issued:
+        entered = f"{issued.year % 100:02d}{issued.month or 1:02d}{issued.day or 1:02d}"
+        dates = f"s{issued.year:04d}    "
+    else:
+        entered = "000101"
+        dates = "nuuuuuuuu"
+    lang = iso639_2b(article.lang)
+    value = (
+        entered                  # 00-05 date entered on file (publication date: stable output)
+        + dates                  # 06 type of date, 07-10 date 1, 11-14 date 2
+        + "xx "                  # 15-17 place of publication: not coded
+        + "||"                   # 18 frequency, 19 regularity: not coded
+        + " "                    # 20 undefined
+        + "p"                    # 21 type of continuing resource: periodical
+        + " o"                   # 22 form of original item, 23 form of item: online
+        + " "                    # 24 nature of entire work
+        + "   "                  # 25-27 nature of contents
+        + "|"                    # 28 government publication: not coded
+        + "0"                    # 29 conference publication: no
+        + "   "                  # 30-32 undefined
+        + "||"                   # 33 original alphabet of title, 34 entry convention
+        + (lang or "und")        # 35-37 language
+        + " "                    # 38 modified record
+        + "d"                    # 39 cataloging source: other
+    )
+    assert len(value) == 40, value
+    return value
+
+
+LEADER = "00000nab a22000007c 4500"
+"""n new, a language material, b serial component part, a UCS/Unicode, 7 minimal level,
+c ISBD punctuation omitted; lengths and base address are left to the receiving system."""
+
+
+def _access_field(article: Article, context: RenderContext) -> Field | None:
+    right = access_right(article, context)
+    if right == "open":
+        return _field("506", "0", " ", ("a", "Open access"),
+                      ("f", "Unrestricted online access"), ("2", "star"))
+    if right == "embargoed":
+        made = _field("506", "1", " ", ("a", "Embargoed"))
+        if article.embargo_end:
+            made.add("g", article.embargo_end)
+        return made
+    if right == "restricted":
+        return _field("506", "1", " ", ("a", "Access restricted"))
+    if right == "metadata":
+        return _field("506", "1", " ", ("a", "Full text not available from this repository"))
+    return None
+
+
+def fields(article: Article, context: RenderContext) -> list[Field]:
+    """Every variable data field of the record, in tag order."""
+    out: list[Field] = []
+    if article.doi:
+        out.append(_field("024", "7", " ", ("a", article.doi), ("2", "doi")))
+    main_lang = iso639_2b(article.lang)
+    summary_langs: list[str] = []
+    for abstract in article.abstracts:
+        code = iso639_2b(abstract.lang or article.lang)
+        if code and code not in summary_langs:
+            summary_langs.append(code)
+    if main_lang and summary_langs and summary_langs != [main_lang]:
+        made = _field("041", "0", " ", ("a", main_lang))
+        for code in summary_langs:
+            made.add("b", code)
+        out.append(made)
+
+    people = list(article.contributors)
+    main_entry = next((c for c in people if c.role == "author" and (c.collab or c.inverted_name)),
+                      None)
+    if main_entry is not None:
+        out.append(_name_field("100", "110", main_entry))
+    out.extend(_title_fields(article, main_entry is not None))
+
+    issued = article.issued
+    if article.publisher_name or issued:
+        year = str(issued.year) if issued else None
+        out.append(_field("264", " ", "1", ("a", article.publisher_loc),
+                          ("b", article.publisher_name), ("c", year)))
+    count = _pages(article)
+    out.append(_field("300", " ", " ", ("a", f"1 online resource ({count} pages)" if count
+                                         else "1 online resource")))
+    out.append(_field("336", " ", " ", ("a", "text"), ("b", "txt"), ("2", "rdacontent")))
+    out.append(_field("337", " ", " ", ("a", "computer"), ("b", "c"), ("2", "rdamedia")))
+    out.append(_field("338", " ", " ", ("a", "online resource"), ("b", "cr"), ("2", "rdacarrier")))
+
+    for abstract in article.abstracts:
+        out.append(_field("520", "3", " ", ("a", abstract.text)))
+    access = _access_field(article, context)
+    if access is not None:
+        out.append(access)
+    for statement in article.funding:
+        out.append(_field("536", " ", " ", ("a", statement)))
+    if article.license_url or article.license_text or article.copyright_statement:
+        name = license_name(article.license_url)
+        made = _field("540", " ", " ",
+                      ("a", article.license_text or name or article.copyright_statement))
+        if name and name.startswith("CC"):
+            made.add("f", name)
+            made.add("2", "cc")
+        made.add("u", article.license_url)
+        out.append(made)
+    note = _language_note(article)
+    if note:
+        out.append(_field("546", " ", " ", ("a", note)))
+
+    seen: set[str] = set()
+    for keyword in article.keywords:
+        key = clean(keyword.text).casefold()
+        if key and key not in seen:
+            seen.add(key)
+            out.append(_field("653", " ", " ", ("a", keyword.text)))
+
+    for person in people:
+        if person is not main_entry and (person.collab or person.inverted_name):
+            out.append(_name_field("700", "710", person))
+
+    host = _field("773", "0", " ", ("t", article.journal_title), ("d", article.publisher_name),
+                  ("g", _host_enumeration(article)), ("x", _issn(article)))
+    if host.subfields:
+        host.add("7", "nnas")
+        out.append(host)
+
+    landing = context.landing_url or article.landing_page
+    if landing:
+        out.append(_field("856", "4", "0", ("u", landing), ("z", "Article page")))
+    if context.jats_url:
+        out.append(_field("856", "4", "2", ("3", "JATS XML"), ("q", "application/xml"),
+                          ("u", context.jats_url)))
+    out = [f for f in out if f.subfields]
+    out.sort(key=lambda f: f.tag)
+    return out
+
+
+def _record(article: Article, context: RenderContext) -> etree._Element:
+    root = etree.Element(f"{{{NS}}}record", nsmap={None: NS, "xsi": XSI})
+    root.set(f"{{{XSI}}}schemaLocation", f"{NS} {SCHEMA_LOCATION}")
+    root.set("type", "Bibliographic")
+    etree.SubElement(root, f"{{{NS}}}leader").text = LEADER
+    controls = [("001", clean(context.oai_identifier)), ("007", "cr |||||||||||"),
+                ("008", _fixed_008(article))]
+    for tag, value in controls:
+        if value:
+            control = etree.SubElement(root, f"{{{NS}}}controlfield", tag=tag)
+            control.text = value
+    for made in fields(article, context):
+        data = etree.SubElement(root, f"{{{NS}}}datafield", tag=made.tag, ind1=made.ind1,
+                                ind2=made.ind2)
+        for code, value in made.subfields or ():
+            etree.SubElement(data, f"{{{NS}}}subfield", code=code).text = value
+    return root
+
+
+def render(document: Document, context: RenderContext) -> bytes:
+    return etree.tostring(_record(document.article, context), encoding="utf-8")
+
+
+FORMAT = MetadataFormat(
+    prefix="marcxml",
+    namespace=NS,
+    schema_location=SCHEMA_LOCATION,
+    schema_file="marc21/MARC21slim.xsd",
+    render=render,
+)

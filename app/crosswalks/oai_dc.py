@@ -1,0 +1,176 @@
+"""Unqualified Dublin Core (``oai_dc``) in the profile BASE and OpenAIRE v3 harvest.
+
+The OpenAIRE Guidelines for Literature Repository Managers v3 (which extend the DRIVER
+Guidelines v2.0) fix how each element is read: ``info:eu-repo/semantics/`` terms in
+``dc:type`` and ``dc:rights``, ISO 8601 in ``dc:date``, ISO 639-3 in ``dc:language``, creators
+as "Family, Given", the journal citation in ``dc:source``. Every title, abstract and keyword
+is given in each language the record has, with ``xml:lang``. docs/crosswalks.md has the table.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from app.crosswalks.registry import Document, MetadataFormat, RenderContext
+from app.jats.model import Article, LangText
+from app.jats.text import iso639_3, normalise_space
+
+NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
+DC = "http://purl.org/dc/elements/1.1/"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+SCHEMA_LOCATION = "http://www.openarchives.org/OAI/2.0/oai_dc.xsd"
+
+# OpenAIRE v3 / DRIVER access-right terms (info:eu-repo-Access-Terms vocabulary).
+ACCESS_TERMS = {
+    "open": "info:eu-repo/semantics/openAccess",
+    "embargoed": "info:eu-repo/semantics/embargoedAccess",
+    "restricted": "info:eu-repo/semantics/restrictedAccess",
+    "metadata": "info:eu-repo/semantics/closedAccess",
+}
+# xs:language, which simpledc's xml:lang must match.
+_XS_LANGUAGE = re.compile(r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$")
+# Other identifiers, written as resolvable URLs or registered info URIs.
+ID_FORMS = {
+    "pmid": "info:pmid/{}",
+    "pmcid": "https://www.ncbi.nlm.nih.gov/pmc/articles/{}/",
+    "pmc": "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC{}/",
+    "arxiv": "https://arxiv.org/abs/{}",
+    "handle": "https://hdl.handle.net/{}",
+    "urn": "{}",
+}
+
+
+def render(document: Document, context: RenderContext) -> bytes:
+    """The ``oai_dc:dc`` element for one article, as UTF-8 bytes without an XML declaration."""
+    return etree.tostring(build(document.article, context), encoding="utf-8")
+
+
+def build(article: Article, context: RenderContext) -> etree._Element:
+    root = etree.Element(f"{{{NS}}}dc", nsmap={"oai_dc": NS, "dc": DC, "xsi": XSI})
+    root.set(f"{{{XSI}}}schemaLocation", f"{NS} {SCHEMA_LOCATION}")
+
+    def add(name: str, value: str | None, lang: str | None = None) -> None:
+        text = normalise_space(value or "")
+        if not text:
+            return
+        el = etree.SubElement(root, f"{{{DC}}}{name}")
+        el.text = text
+        if lang and _XS_LANGUAGE.match(lang):
+            el.set(XML_LANG, lang)
+
+    for title in titles_with_subtitles(article):
+        add("title", title.text, title.lang)
+    for person in article.contributors:
+        add("creator" if person.role == "author" else "contributor", person.inverted_name)
+    for keyword in _unique(article.keywords):
+        add("subject", keyword.text, keyword.lang)
+    for subject in article.subjects:
+        if subject not in {k.text for k in article.keywords}:
+            add("subject", subject)
+    for abstract in article.abstracts:
+        add("description", abstract.text, abstract.lang)
+    add("publisher", article.publisher_name)
+    issued = article.issued
+    if issued is not None:
+        add("date", issued.iso)
+    access = _access_right(article, context)
+    if access == "embargoed" and article.embargo_end:
+        add("date", f"info:eu-repo/date/embargoEnd/{article.embargo_end}")
+    preprint = (article.article_type or "").lower() == "preprint"
+    add("type", "info:eu-repo/semantics/preprint" if preprint else "info:eu-repo/semantics/article")
+    add(
+        "type",
+        "info:eu-repo/semantics/submittedVersion"
+        if preprint
+        else "info:eu-repo/semantics/publishedVersion",
+    )
+    for identifier in identifiers(article, context):
+        add("identifier", identifier)
+    add("source", source_citation(article))
+    add("language", iso639_3(article.lang))
+    if access:
+        add("rights", ACCESS_TERMS[access])
+    add("rights", article.license_url)
+    return root
+
+
+def titles_with_subtitles(article: Article) -> list[LangText]:
+    """Each title, joined to its subtitle in the same language ("Title: Subtitle")."""
+    out: list[LangText] = []
+    used: set[int] = set()
+    for title in article.titles:
+        text = title.text
+        for i, sub in enumerate(article.subtitles):
+            if i not in used and sub.lang == title.lang:
+                text = f"{text.rstrip(':')}: {sub.text}"
+                used.add(i)
+                break
+        out.append(LangText(text, title.lang))
+    return out
+
+
+def landing_page(article: Article, context: RenderContext) -> str | None:
+    """The record's own page (self-uri / OJS) when it has one, else ours."""
+    return article.landing_page or context.landing_url
+
+
+def identifiers(article: Article, context: RenderContext) -> list[str]:
+    """Landing page first (BASE links the first URL), then every DOI as a https://doi.org/ URL,
+    then other identifiers that resolve outside the publisher."""
+    out: list[str] = []
+    landing = landing_page(article, context)
+    if landing:
+        out.append(landing)
+    for kind, value in article.article_ids:
+        if kind == "doi":
+            out.append(f"https://doi.org/{value}")
+        elif kind in ID_FORMS:
+            out.append(ID_FORMS[kind].format(value))
+    return list(dict.fromkeys(out))
+
+
+def source_citation(article: Article) -> str | None:
+    """The journal citation in the DRIVER form, e.g. "Ecology Letters (1461-023X) vol.4 iss.3
+    p.187-190"; None when the record names no journal."""
+    journal = article.journal_title
+    if not journal:
+        return None
+    parts = [journal]
+    issn = next((v for k, v in article.issns if k != "issn-l"), None)
+    if issn:
+        parts.append(f"({issn})")
+    if article.volume:
+        parts.append(f"vol.{article.volume}")
+    if article.issue:
+        parts.append(f"iss.{article.issue}")
+    if article.fpage and article.lpage:
+        parts.append(f"p.{article.fpage}-{article.lpage}")
+    elif article.fpage:
+        parts.append(f"p.{article.fpage}")
+    elif article.elocation_id:
+        parts.append(article.elocation_id)
+    return " ".join(parts)
+
+
+def _access_right(article: Article, context: RenderContext) -> str | None:
+    """What the record says, else the journal's setting; never "open" by default."""
+    for value in (article.access_right, context.default_access_right):
+        if value in ACCESS_TERMS:
+            return value
+    return None
+
+
+def _unique(items: tuple[LangText, ...]) -> list[LangText]:
+    return list(dict.fromkeys(items))
+
+
+FORMAT = MetadataFormat(
+    prefix="oai_dc",
+    namespace=NS,
+    schema_location=SCHEMA_LOCATION,
+    schema_file="oai-pmh/oai_dc.xsd",
+    render=render,
+)

@@ -1,0 +1,269 @@
+"""OpenAIRE Guidelines for Literature Repositories v4 (``oai_openaire``).
+
+The profile mixes DataCite, Dublin Core and OpenAIRE's own elements. Two rules matter most
+to aggregators: the COAR access right must come from what the record says (or the
+journal's stated policy), never "open" by default; and every field the guidelines mark
+Mandatory is either present or explained by :func:`missing_mandatory`.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from app.crosswalks.marcxml import access_right, clean, license_name, orcid_id
+from app.crosswalks.registry import Document, MetadataFormat, RenderContext
+from app.jats.model import Article, Contributor
+from app.jats.text import iso639_3
+
+NS = "http://namespace.openaire.eu/schema/oaire/"
+SCHEMA_LOCATION = "https://www.openaire.eu/schema/repo-lit/4.0/openaire.xsd"
+DATACITE = "http://datacite.org/schema/kernel-4"
+DC = "http://purl.org/dc/elements/1.1/"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+NSMAP = {"oaire": NS, "datacite": DATACITE, "dc": DC, "xsi": XSI}
+
+# COAR Access Rights vocabulary, as the guidelines list it (Access Rights, M).
+ACCESS_RIGHTS = {
+    "open": ("http://purl.org/coar/access_right/c_abf2", "open access"),
+    "embargoed": ("http://purl.org/coar/access_right/c_f1cf", "embargoed access"),
+    "restricted": ("http://purl.org/coar/access_right/c_16ec", "restricted access"),
+    "metadata": ("http://purl.org/coar/access_right/c_14cb", "metadata only access"),
+}
+JOURNAL_ARTICLE = ("http://purl.org/coar/resource_type/c_6501", "journal article")
+VERSION_OF_RECORD = ("http://purl.org/coar/version/c_970fb48d4fbd8a85", "VoR")
+ALTERNATE_IDS = {"doi": "DOI", "pmid": "PMID", "pmcid": "PMCID", "arxiv": "arXiv"}
+FULL_TEXT_TYPES = {".pdf": "application/pdf", ".epub": "application/epub+zip"}
+
+
+def _q(ns: str, name: str) -> str:
+    return f"{{{ns}}}{name}"
+
+
+def _add(parent: etree._Element, ns: str, name: str, text: str | None = None,
+         **attrs: str | None) -> etree._Element:
+    el = etree.SubElement(parent, _q(ns, name))
+    for key, value in attrs.items():
+        if value:
+            el.set(XML_LANG if key == "lang" else key, value)
+    if text is not None:
+        el.text = text
+    return el
+
+
+def identifier(article: Article, context: RenderContext) -> tuple[str, str] | None:
+    """The resource identifier: the landing page (URL), else the DOI, as the guidelines prefer
+    a link to a jump-off page."""
+    landing = clean(context.landing_url or article.landing_page)
+    if landing:
+        return landing, "URL"
+    if article.doi:
+        return clean(article.doi), "DOI"
+    return None
+
+
+def _full_text_files(article: Article) -> list[tuple[str, str]]:
+    """Self-URIs that name a full-text file (PDF, EPUB): the only file locations the record
+    states. The landing page is not a file; nothing is guessed."""
+    out = []
+    for uri in article.self_uris:
+        path = uri.split("?", 1)[0].lower()
+        for ending, mime in FULL_TEXT_TYPES.items():
+            if path.endswith(ending) and uri.startswith(("http://", "https://")):
+                out.append((clean(uri), mime))
+    return out
+
+
+def missing_mandatory(article: Article, context: RenderContext | None = None) -> list[str]:
+    """Why a Mandatory field (or a Mandatory-if-applicable one that applies) is absent.
+
+    Access right, resource type and version are always present: they never need a reason.
+    """
+    missing = []
+    if not any(clean(t.text) for t in article.titles):
+        missing.append("datacite:title (M): the record has no article-title")
+    if not any(c.collab or c.inverted_name for c in article.authors):
+        missing.append("datacite:creator (M): the record names no author (no contrib or collab)")
+    if article.issued is None:
+        missing.append("datacite:date Issued (M): the record has no pub-date with a year")
+    if context is not None and identifier(article, context) is None:
+        missing.append("datacite:identifier (M): no landing page URL and no DOI are known")
+    effective = access_right(article, context or RenderContext(oai_identifier=""))
+    if effective == "embargoed" and not article.embargo_end:
+        missing.append("datacite:date Available (MA): embargoed, but no embargo end date given")
+    return missing
+
+
+def contributor_type(role: str | None) -> str:
+    """DataCite contributorType for a JATS contrib-type: any kind of editor is an Editor."""
+    return "Editor" if "editor" in (role or "").lower() else "Other"
+
+
+def _creator(parent: etree._Element, person: Contributor, kind: str) -> None:
+    element = "creator" if kind == "creator" else "contributor"
+    if kind != "creator":
+        el = _add(parent, DATACITE, element, contributorType=contributor_type(person.role))
+    else:
+        el = _add(parent, DATACITE, element)
+    name_type = "Organizational" if person.collab else "Personal"
+    _add(el, DATACITE, f"{element}Name", clean(person.inverted_name), nameType=name_type)
+    if not person.collab:
+        if clean(person.given_names):
+            _add(el, DATACITE, "givenName", clean(person.given_names))
+        if clean(person.surname):
+            _add(el, DATACITE, "familyName", clean(person.surname))
+    orcid = orcid_id(person.orcid)
+    if orcid:
+        _add(el, DATACITE, "nameIdentifier", orcid,
+             nameIdentifierScheme="ORCID", schemeURI="https://orcid.org")
+    for aff in person.affiliations:
+        if clean(aff.text):
+            _add(el, DATACITE, "affiliation", clean(aff.text))
+
+
+def _titles(root: etree._Element, article: Article) -> None:
+    titles = [t for t in article.titles if clean(t.text)]
+    if not titles:
+        return
+    group = _add(root, DATACITE, "titles")
+    main_lang = titles[0].lang
+    _add(group, DATACITE, "title", clean(titles[0].text), lang=titles[0].lang)
+    for sub in article.subtitles:
+        if clean(sub.text) and sub.lang in (None, main_lang):
+            _add(group, DATACITE, "title", clean(sub.text), lang=sub.lang, titleType="Subtitle")
+    for other in titles[1:]:
+        _add(group, DATACITE, "title", clean(other.text), lang=other.lang,
+             titleType="TranslatedTitle")
+    for sub in article.subtitles:
+        if clean(sub.text) and sub.lang not in (None, main_lang):
+            _add(group, DATACITE, "title", clean(sub.text), lang=sub.lang, titleType="Subtitle")
+
+
+def _people(root: etree._Element, article: Article) -> None:
+    named = [c for c in article.contributors if clean(c.inverted_name)]
+    authors = [c for c in named if c.role == "author"]
+    others = [c for c in named if c.role != "author"]
+    if authors:
+        group = _add(root, DATACITE, "creators")
+        for person in authors:
+            _creator(group, person, "creator")
+    if others:
+        group = _add(root, DATACITE, "contributors")
+        for person in others:
+            _creator(group, person, "contributor")
+
+
+def _identifiers(root: etree._Element, article: Article, context: RenderContext) -> None:
+    primary = identifier(article, context)
+    if primary is not None:
+        _add(root, DATACITE, "identifier", primary[0], identifierType=primary[1])
+    alternates: list[tuple[str, str]] = []
+    for kind, value in article.article_ids:
+        entry = (clean(value), ALTERNATE_IDS.get(kind, ""))
+        if entry[0] and entry[1] and entry not in alternates and entry != primary:
+            alternates.append(entry)
+    if alternates:
+        group = _add(root, DATACITE, "alternateIdentifiers")
+        for value, kind in alternates:
+            _add(group, DATACITE, "alternateIdentifier", value, alternateIdentifierType=kind)
+    issns = []
+    for _kind, value in article.issns:
+        if clean(value) and clean(value) not in issns:
+            issns.append(clean(value))
+    if issns:
+        group = _add(root, DATACITE, "relatedIdentifiers")
+        for value in issns:
+            _add(group, DATACITE, "relatedIdentifier", value, relatedIdentifierType="ISSN",
+                 relationType="IsPartOf")
+
+
+def _dates(root: etree._Element, article: Article, right: str) -> None:
+    issued = article.issued
+    dates = []
+    if right == "embargoed" and article.embargo_end:
+        if issued:
+            dates.append(("Accepted", issued.iso))
+        dates.append(("Available", clean(article.embargo_end)))
+    if issued:
+        dates.append(("Issued", issued.iso))
+    if dates:
+        group = _add(root, DATACITE, "dates")
+        for kind, value in dates:
+            _add(group, DATACITE, "date", value, dateType=kind)
+
+
+def _citation(root: etree._Element, article: Article) -> None:
+    for name, value in (
+        ("citationTitle", article.journal_title),
+        ("citationVolume", article.volume),
+        ("citationIssue", article.issue),
+        ("citationStartPage", article.fpage),
+        ("citationEndPage", article.lpage),
+    ):
+        if clean(value):
+            _add(root, NS, name, clean(value))
+
+
+def _subjects(root: etree._Element, article: Article) -> None:
+    seen: set[tuple[str, str | None]] = set()
+    entries: list[tuple[str, str | None]] = []
+    for keyword in article.keywords:
+        key = (clean(keyword.text), keyword.lang)
+        if key[0] and (key[0].casefold(), keyword.lang) not in seen:
+            seen.add((key[0].casefold(), keyword.lang))
+            entries.append(key)
+    for subject in article.subjects:
+        if clean(subject) and (clean(subject).casefold(), None) not in seen:
+            seen.add((clean(subject).casefold(), None))
+            entries.append((clean(subject), None))
+    if entries:
+        group = _add(root, DATACITE, "subjects")
+        for text, lang in entries:
+            _add(group, DATACITE, "subject", text, lang=lang)
+
+
+def resource(article: Article, context: RenderContext) -> etree._Element:
+    """The ``oaire:resource`` element for an article."""
+    root = etree.Element(_q(NS, "resource"), nsmap=NSMAP)
+    root.set(_q(XSI, "schemaLocation"), f"{NS} {SCHEMA_LOCATION}")
+    right = access_right(article, context) or "metadata"
+
+    _titles(root, article)
+    _people(root, article)
+    _identifiers(root, article, context)
+    _dates(root, article, right)
+    language = iso639_3(article.lang)
+    if language:
+        _add(root, DC, "language", language)
+    if clean(article.publisher_name):
+        _add(root, DC, "publisher", clean(article.publisher_name))
+    _add(root, NS, "resourceType", JOURNAL_ARTICLE[1], resourceTypeGeneral="literature",
+         uri=JOURNAL_ARTICLE[0])
+    for abstract in article.abstracts:
+        if clean(abstract.text):
+            _add(root, DC, "description", clean(abstract.text), lang=abstract.lang)
+    uri, label = ACCESS_RIGHTS[right]
+    _add(root, DATACITE, "rights", label, rightsURI=uri)
+    _subjects(root, article)
+    if article.license_url or article.license_text:
+        name = license_name(article.license_url) or clean(article.license_text) or None
+        _add(root, NS, "licenseCondition", name or clean(article.license_url),
+             uri=clean(article.license_url) or None)
+    _add(root, NS, "version", VERSION_OF_RECORD[1], uri=VERSION_OF_RECORD[0])
+    for url, mime in _full_text_files(article):
+        _add(root, NS, "file", url, accessRightsURI=uri, mimeType=mime, objectType="fulltext")
+    _citation(root, article)
+    return root
+
+
+def render(document: Document, context: RenderContext) -> bytes:
+    return etree.tostring(resource(document.article, context), encoding="utf-8")
+
+
+FORMAT = MetadataFormat(
+    prefix="oai_openaire",
+    namespace=NS,
+    schema_location=SCHEMA_LOCATION,
+    schema_file="openaire/4.0/openaire.xsd",
+    render=render,
+)

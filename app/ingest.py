@@ -1,0 +1,197 @@
+"""From JATS bytes to a record ready to store: validate, read, identify, render every format.
+
+One path for every way a record arrives (the folder loader, the deposit form, the API), so a
+record is the same whichever door it came through. Nothing here writes: :func:`prepare` is
+pure and can run in a worker process; :func:`commit` stores the result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.config import Settings
+from app.crosswalks.registry import CrosswalkError, Document, RenderContext, formats
+from app.jats.article import ArticleError, read_article
+from app.jats.identity import identify, series
+from app.jats.messages import Problem
+from app.jats.model import Article
+from app.jats.schemas import schema_directory
+from app.jats.validation import ValidationReport, validate
+from app.store.base import PutResult, RecordDraft, SetInfo, Store
+
+log = logging.getLogger(__name__)
+
+#: The format every OAI-PMH item must be available in (protocol section 3.4).
+REQUIRED_FORMAT = "oai_dc"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A valid article turned into a draft, with the sets it names and what was left out."""
+
+    draft: RecordDraft
+    sets: tuple[SetInfo, ...]
+    article: Article
+    left_out: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """An input that cannot become a record; the report says why, with line numbers."""
+
+    report: ValidationReport
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.report.errors if p.severity == "error"]
+
+
+def journal_settings(path: Path) -> dict[str, dict[str, object]]:
+    """Per-journal settings (``journals.toml``), keyed by series slug; empty when absent."""
+    if not path.is_file():
+        return {}
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def _reject(report: ValidationReport, kind: str, message: str) -> Rejected:
+    report.errors.append(Problem(kind, message))
+    report.valid = False
+    return Rejected(report)
+
+
+def article_url(settings: Settings, identifier: str) -> str:
+    return f"{settings.public_url.rstrip('/')}/articles/{identifier}"
+
+
+def prepare(
+    data: bytes,
+    *,
+    settings: Settings,
+    origin: str | None,
+    journals: Mapping[str, Mapping[str, object]] | None = None,
+    filename: str | None = None,
+) -> Prepared | Rejected:
+    """Validate ``data`` and build its draft; never raises for bad input.
+
+    ``journals`` is the per-journal settings table (read from ``records/journals.toml`` when
+    not given). A format whose crosswalk raises :class:`CrosswalkError` is left out for this
+    record; any other exception too, but it is logged as a fault. A record that cannot be
+    given in ``oai_dc`` is rejected, since OAI-PMH requires that format of every item.
+    """
+    report = validate(
+        data,
+        filename=filename,
+        schemas=schema_directory(settings.schema_dir),
+        max_bytes=settings.max_upload_bytes,
+    )
+    if not report.valid or report.root is None:
+        return Rejected(report)
+    try:
+        article = read_article(report.root)
+    except ArticleError as exc:
+        return _reject(report, "not-an-article", str(exc))
+    if journals is None:
+        journals = journal_settings(settings.records_dir / "journals.toml")
+    journal = journals.get(series(article), {})
+    default_access = journal.get("default_access_right")
+    access = article.access_right or (str(default_access) if default_access else None)
+    identity = identify(article, access)
+    sets = _named_sets(identity.sets, journal)
+    base = settings.public_url.rstrip("/")
+    ours = article_url(settings, identity.identifier)
+    context = RenderContext(
+        oai_identifier=f"oai:{settings.repository_identifier}:{identity.identifier}",
+        landing_url=article.landing_page or ours,
+        jats_url=f"{base}/jats/{identity.identifier}",
+        default_access_right=str(default_access) if default_access else None,
+    )
+    rendered, left_out = render_all(Document(report.root, article), context)
+    if REQUIRED_FORMAT not in rendered:
+        reason = left_out.get(REQUIRED_FORMAT, "no oai_dc crosswalk is registered")
+        return _reject(report, "not-renderable", f"The record cannot be given in oai_dc: {reason}")
+    issued = article.issued
+    summary: dict[str, object] = {
+        "title": article.title,
+        "authors": [c.display_name for c in article.authors],
+        "journal_title": article.journal_title or sets[0].name,
+        "series": identity.series,
+        "issue_set": identity.issue_set,
+        "year": issued.year if issued else None,
+        "volume": article.volume,
+        "issue": article.issue,
+        "fpage": article.fpage,
+        "lpage": article.lpage,
+        "landing_url": context.landing_url,
+        "article_url": ours,
+        "doi": article.doi,
+        "access_right": access,
+        "lang": article.lang,
+    }
+    draft = RecordDraft(
+        identifier=identity.identifier,
+        source=data,
+        content_hash=content_hash(data),
+        sets=identity.set_specs,
+        formats=rendered,
+        summary=summary,
+        origin=origin,
+    )
+    warnings = tuple(p.message for p in report.errors if p.severity != "error")
+    return Prepared(draft, sets, article, left_out, warnings + tuple(article.warnings))
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _named_sets(sets: tuple[SetInfo, ...], journal: Mapping[str, object]) -> tuple[SetInfo, ...]:
+    """The series set takes the English name from journals.toml when the journal gives one."""
+    names = journal.get("name")
+    name = names.get("en") if isinstance(names, Mapping) else None
+    if not name or not sets:
+        return sets
+    first = sets[0]
+    old = first.name
+    renamed = [SetInfo(first.spec, str(name), f"Articles of {name}.")]
+    for s in sets[1:]:
+        if s.spec.startswith(first.spec + ":") and s.name.startswith(old):
+            label = str(name) + s.name[len(old) :]
+            s = SetInfo(s.spec, label, f"Articles of {label}.")
+        renamed.append(s)
+    return tuple(renamed)
+
+
+def render_all(doc: Document, context: RenderContext) -> tuple[dict[str, bytes], dict[str, str]]:
+    """Every registered format; those that fail are left out with the reason."""
+    rendered: dict[str, bytes] = {}
+    left_out: dict[str, str] = {}
+    for prefix, fmt in formats().items():
+        try:
+            rendered[prefix] = fmt.render(doc, context)
+        except CrosswalkError as exc:
+            left_out[prefix] = str(exc)
+        except Exception as exc:  # noqa: BLE001 - one broken crosswalk must not lose the record
+            log.exception("crosswalk %s failed on %s", prefix, context.oai_identifier)
+            left_out[prefix] = f"internal error in the {prefix} crosswalk: {exc!r}"
+    return rendered, left_out
+
+
+def commit(store: Store, prepared: Prepared, *, actor: str) -> PutResult:
+    """Store a prepared record: its sets' names first, then the record in one transaction."""
+    return store_draft(store, prepared.draft, prepared.sets, actor=actor)
+
+
+def store_draft(
+    store: Store, draft: RecordDraft, sets: tuple[SetInfo, ...], *, actor: str
+) -> PutResult:
+    """Sets first, so every membership of a stored record has a name and a description."""
+    for info in sets:
+        store.put_set(info)
+    return store.put(draft, actor=actor)

@@ -1,0 +1,149 @@
+"""Who an article is: its local identifier and the sets it belongs to, from its content alone.
+
+Identity never depends on insertion order or file names, so a file that moves, or a store
+rebuilt from scratch, gives every record the identifier it had. setSpecs are ASCII (OAI-PMH
+allows nothing else), so Cyrillic journal names are transliterated for them; set names keep
+the journal's own title.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from app.jats.model import Article
+from app.store.base import SetInfo
+
+#: Cyrillic letters (Russian, Belarusian, Ukrainian) in a readable ASCII romanisation.
+_CYRILLIC = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "ґ": "g", "д": "d", "е": "e", "ё": "yo", "є": "ye",
+    "ж": "zh", "з": "z", "и": "i", "і": "i", "ї": "yi", "й": "y", "к": "k", "л": "l", "м": "m",
+    "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ў": "u", "ф": "f",
+    "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "",
+    "э": "e", "ю": "yu", "я": "ya", "'": "", "’": "",
+}  # fmt: skip
+
+#: Characters the OAI identifier syntax admits in the local part, besides letters and digits.
+_ID_SAFE = "-_.!~*'();/?:@&=+$,"
+
+OPEN_SETS = ("driver", "open_access")
+CONVENTION_SETS = {
+    "openaire": SetInfo(
+        "openaire", "OpenAIRE", "All articles, for OpenAIRE (Literature Guidelines v3 and v4)."
+    ),
+    "driver": SetInfo("driver", "DRIVER", "Open access articles, for DRIVER-compliant harvesters."),
+    "open_access": SetInfo(
+        "open_access", "Open Access", "Articles whose full text is open access."
+    ),
+}
+
+
+def transliterate(text: str) -> str:
+    """ASCII for any text: Cyrillic romanised, accents dropped, other scripts removed."""
+    out = []
+    for ch in text:
+        low = ch.lower()
+        if low in _CYRILLIC:
+            rom = _CYRILLIC[low]
+            out.append(rom.capitalize() if ch != low and rom else rom)
+        else:
+            out.append(ch)
+    decomposed = unicodedata.normalize("NFKD", "".join(out))
+    return decomposed.encode("ascii", "ignore").decode("ascii")
+
+
+def slug(text: str) -> str:
+    """A lowercase ASCII slug: letters, digits and single hyphens."""
+    return re.sub(r"[^a-z0-9]+", "-", transliterate(text).lower()).strip("-")
+
+
+def _local_part(value: str) -> str:
+    """An identifier part that is valid in an ``oai:`` identifier and in a URL path."""
+    return quote(value.strip(), safe=_ID_SAFE)
+
+
+def series(article: Article) -> str:
+    """The journal series slug: publisher journal-id, any journal-id, ISSN, or the title."""
+    candidates = [article.journal_id("publisher-id")]
+    candidates += [v for _, v in article.journal_ids]
+    candidates += [v for _, v in article.issns]
+    candidates.append(article.journal_title)
+    candidates += [t.text for t in article.journal_titles]
+    for value in candidates:
+        if value and slug(value):
+            return slug(value)
+    return "journal"
+
+
+def local_identifier(article: Article) -> str:
+    """The local identifier (the part after ``oai:<repository>:``), derived from content."""
+    ser = series(article)
+    publisher_id = article.article_id("publisher-id")
+    if publisher_id and publisher_id.strip():
+        return f"{ser}/{_local_part(publisher_id)}"
+    if article.doi and article.doi.strip():
+        return _local_part(article.doi.lower())
+    issued = article.issued
+    place = article.fpage or article.elocation_id
+    if issued and article.volume and article.issue and place:
+        parts = (str(issued.year), article.volume, article.issue, place)
+        return f"{ser}/" + "-".join(slug(p) or "x" for p in parts)
+    first = article.authors[0].inverted_name if article.authors else ""
+    digest = hashlib.sha1((article.title + first).encode("utf-8")).hexdigest()[:12]
+    return f"{ser}/h-{digest}"
+
+
+def issue_spec(article: Article) -> str | None:
+    """``{series}:{year}-{volume-}{issue}``; None when the record gives no year."""
+    issued = article.issued
+    if issued is None:
+        return None
+    parts = [str(issued.year)]
+    parts += [slug(p) for p in (article.volume, article.issue) if p and slug(p)]
+    return f"{series(article)}:{'-'.join(parts)}"
+
+
+def _issue_name(article: Article, journal: str) -> str:
+    issued = article.issued
+    bits = [journal, str(issued.year) if issued else ""]
+    if article.volume:
+        bits.append(f"vol. {article.volume}")
+    if article.issue:
+        bits.append(f"no. {article.issue}")
+    return ", ".join(b for b in bits if b)
+
+
+@dataclass(frozen=True)
+class Identity:
+    identifier: str
+    series: str
+    issue_set: str | None
+    sets: tuple[SetInfo, ...]
+
+    @property
+    def set_specs(self) -> tuple[str, ...]:
+        return tuple(s.spec for s in self.sets)
+
+
+def identify(article: Article, access_right: str | None) -> Identity:
+    """Identifier and every set membership, ancestors included, with names and descriptions.
+
+    ``access_right`` is the record's own, else the journal's default; only "open" puts a
+    record into the ``driver`` and ``open_access`` sets.
+    """
+    ser = series(article)
+    journal = article.journal_title or (
+        article.journal_titles[0].text if article.journal_titles else ser
+    )
+    sets = [SetInfo(ser, journal, f"Articles of {journal}.")]
+    issue = issue_spec(article)
+    if issue:
+        name = _issue_name(article, journal)
+        sets.append(SetInfo(issue, name, f"Articles of {name}."))
+    sets.append(CONVENTION_SETS["openaire"])
+    if access_right == "open":
+        sets += [CONVENTION_SETS[s] for s in OPEN_SETS]
+    return Identity(local_identifier(article), ser, issue, tuple(sets))

@@ -1,0 +1,193 @@
+"""Validate a JATS document against the official schema it declares.
+
+Selection: a DOCTYPE public/system identifier picks the official DTD through the catalog
+(NLM 2.3/3.0, JATS 1.0-1.4 Archiving and Publishing); a document without a DOCTYPE is checked
+against the JATS Publishing XSD of its @dtd-version (1.3 or 1.4, else the newest, with a
+note); a DOCTYPE we do not hold gets an "unknown-doctype" warning plus that XSD check. The
+DTD or XSD is compiled once per process (see `app.jats.schemas`); nothing is ever fetched.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from lxml import etree
+
+from app.jats.messages import EXPLANATIONS, Problem, describe
+from app.jats.parsing import DEFAULT_MAX_BYTES, Parsed, parse, size_problem, unknown_doctype
+from app.jats.schemas import (
+    JATS_PUBLISHING_XSD,
+    NEWEST_XSD_VERSION,
+    SchemaDirectory,
+    describe_dtd,
+    schema_directory,
+)
+
+__all__ = [
+    "DEFAULT_MAX_BYTES", "EXPLANATIONS", "Problem", "ValidationReport", "validate", "validate_file",
+]
+
+NEWEST_DTD = "archiving-1.4/JATS-archivearticle1-4-mathml3.dtd"
+
+
+@dataclass
+class ValidationReport:
+    """The verdict on one document. `usable` is False when no article tree could be had."""
+
+    valid: bool
+    usable: bool
+    schema: str | None = None
+    tag_set: str | None = None
+    version: str | None = None
+    errors: list[Problem] = field(default_factory=list)
+    filename: str | None = None
+    tree: etree._ElementTree | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def root(self) -> etree._Element | None:
+        return self.tree.getroot() if self.tree is not None else None
+
+    @property
+    def status(self) -> str:
+        return "valid" if self.valid else ("invalid" if self.usable else "unusable")
+
+    @property
+    def exit_code(self) -> int:
+        """0 valid, 1 invalid, 2 unusable input: the command line's exit codes."""
+        return 0 if self.valid else (1 if self.usable else 2)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "file": self.filename, "status": self.status, "valid": self.valid,
+            "usable": self.usable, "schema": self.schema, "tag_set": self.tag_set,
+            "version": self.version, "errors": [p.to_dict() for p in self.errors],
+        }
+
+
+@lru_cache(maxsize=1)
+def _defaults() -> tuple[SchemaDirectory, int]:
+    from app.config import load_settings
+
+    settings = load_settings()
+    return schema_directory(settings.schema_dir), settings.max_upload_bytes
+
+
+def _lock(schemas: SchemaDirectory, key: object) -> threading.Lock:
+    return schemas._once(("lock", key), threading.Lock)
+
+
+def _vocabulary(schemas: SchemaDirectory, path: Path) -> tuple[set[str], set[tuple[str, str]]]:
+    """Element names and (element, attribute) pairs a DTD declares (cached)."""
+    def build() -> tuple[set[str], set[tuple[str, str]]]:
+        dtd = schemas.dtd(path)
+        elements = {el.name if not el.prefix else f"{el.prefix}:{el.name}"
+                    for el in dtd.elements()}
+        attrs = {(el.name, a.name if not a.prefix else f"{a.prefix}:{a.name}")
+                 for el in dtd.elements() for a in el.iterattributes()}
+        return elements, attrs
+    return schemas._once(("vocab", path), build)
+
+
+def _log_problems(log: etree._ListErrorLog, *, declared: set[str] | None = None,
+                  newest: tuple[set[str], set[tuple[str, str]]] | None = None,
+                  version: str | None = None) -> list[Problem]:
+    problems = []
+    for entry in log:
+        if entry.level < etree.ErrorLevels.ERROR:
+            continue
+        kind, message = describe(entry.message, declared=declared,
+                                 newest=newest[0] if newest else None,
+                                 newest_attrs=newest[1] if newest else None, version=version)
+        problems.append(Problem(kind, message, entry.line or None, entry.column or None,
+                                entry.path or None, entry.message.strip()))
+    return problems
+
+
+def _check_dtd(report: ValidationReport, parsed: Parsed, schemas: SchemaDirectory) -> None:
+    info = describe_dtd(parsed.dtd_path)
+    report.schema, report.tag_set, report.version = info.label, info.tag_set, info.version
+    dtd = schemas.dtd(parsed.dtd_path)
+    with _lock(schemas, parsed.dtd_path):
+        ok = dtd.validate(parsed.tree)
+        log = dtd.error_log.filter_from_errors()
+    if not ok:
+        declared = _vocabulary(schemas, parsed.dtd_path)[0]
+        newest = _vocabulary(schemas, schemas.dtd_dir / NEWEST_DTD)
+        report.errors += _log_problems(log, declared=declared, newest=newest,
+                                       version=info.label.removesuffix(" DTD"))
+
+
+def _check_xsd(report: ValidationReport, root: etree._Element,
+               schemas: SchemaDirectory) -> None:
+    declared = (root.get("dtd-version") or "").strip()
+    version = declared if declared in JATS_PUBLISHING_XSD else NEWEST_XSD_VERSION
+    if version != declared:
+        said = f'dtd-version="{declared}"' if declared else "no dtd-version"
+        report.errors.append(Problem(
+            "version-fallback",
+            f"The document has {said}; there is no JATS Publishing XSD for that here, so the "
+            f"newest one (JATS {version}) was used.", severity="note"))
+    report.schema = f"JATS {version} Publishing (MathML 3) XSD"
+    report.tag_set, report.version = "Publishing", version
+    schema = schemas.jats_xsd(version)
+    with _lock(schemas, ("xsd", version)):
+        ok = schema.validate(root.getroottree())
+        log = schema.error_log.filter_from_errors()
+    if not ok:
+        report.errors += _log_problems(log, version=f"JATS {version} Publishing")
+
+
+def validate(data: bytes, *, filename: str | None = None,
+             schemas: SchemaDirectory | None = None,
+             max_bytes: int | None = None) -> ValidationReport:
+    """Well-formedness, then the official schema the document declares; never raises for
+    bad input: every problem is in the report."""
+    if schemas is None or max_bytes is None:
+        default_schemas, default_max = _defaults()
+        schemas = schemas or default_schemas
+        max_bytes = max_bytes if max_bytes is not None else default_max
+    parsed = parse(data, schemas, max_bytes=max_bytes)
+    report = ValidationReport(valid=False, usable=parsed.tree is not None, filename=filename,
+                              errors=list(parsed.problems), tree=parsed.tree)
+    root = parsed.root
+    if root is None:
+        return report
+    if root.tag != "article":
+        report.usable = False
+        report.errors.insert(0, Problem(
+            "wrong-root", f"The root element is <{etree.QName(root).localname}>"
+            + (f" in namespace {etree.QName(root).namespace}" if etree.QName(root).namespace
+               else "") + ", not a JATS <article>; this is not a JATS journal article.",
+            root.sourceline, None, "/" + root.tag if isinstance(root.tag, str) else None))
+        return report
+    if parsed.dtd_path is not None:
+        _check_dtd(report, parsed, schemas)
+    else:
+        if parsed.has_doctype and (parsed.public_id or parsed.system_id):
+            report.errors.append(unknown_doctype(parsed))
+        _check_xsd(report, root, schemas)
+    report.valid = not any(p.severity == "error" for p in report.errors)
+    return report
+
+
+def validate_file(path: Path | str, *, schemas: SchemaDirectory | None = None,
+                  max_bytes: int | None = None) -> ValidationReport:
+    """Validate a file; its size is checked before a byte of it is read."""
+    path = Path(path)
+    if max_bytes is None:
+        max_bytes = _defaults()[1]
+    try:
+        size = path.stat().st_size
+        too_big = size_problem(size, max_bytes)
+        if too_big:
+            return ValidationReport(False, False, errors=[too_big], filename=str(path))
+        with path.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        return ValidationReport(False, False, filename=str(path), errors=[Problem(
+            "unreadable", f"The file cannot be read: {exc.strerror or exc}.", raw=str(exc))])
+    return validate(data, filename=str(path), schemas=schemas, max_bytes=max_bytes)
+

@@ -1,0 +1,311 @@
+"""The six verbs of section 4, answered from the store.
+
+Each answer is decided before its first byte is written: the store is queried, errors
+are found, and only then is a generator of bytes handed back. So a response is either a
+complete verb element or error elements, never a page cut short by a late failure.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from app.config import Settings
+from app.crosswalks.registry import MetadataFormat, formats
+from app.oai import responses, tokens
+from app.oai.request import (
+    GET_RECORD,
+    IDENTIFY,
+    LIST_IDENTIFIERS,
+    LIST_METADATA_FORMATS,
+    LIST_RECORDS,
+    LIST_SETS,
+    OAIError,
+    OAIException,
+    OAIRequest,
+    local_identifier,
+    oai_error,
+    parse_request,
+)
+from app.store.base import Header, Store, Window
+
+log = logging.getLogger(__name__)
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# oai-identifier.xsd: the patterns a repositoryIdentifier and a sampleIdentifier must match.
+REPOSITORY_ID_RE = re.compile(r"[a-zA-Z][a-zA-Z0-9\-]*(\.[a-zA-Z][a-zA-Z0-9\-]*)+")
+SAMPLE_ID_RE = re.compile(
+    r"oai:[a-zA-Z][a-zA-Z0-9\-]*(\.[a-zA-Z][a-zA-Z0-9\-]*)+:[a-zA-Z0-9\-_.!~*'();/?:@&=+$,%]+"
+)
+
+
+def utc_now() -> datetime:
+    """The provider's clock: UTC, whole seconds (the granularity of every date it writes)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@dataclass
+class Provider:
+    """One OAI-PMH repository: the store, the settings and a clock (tests inject their own)."""
+
+    store: Store
+    settings: Settings
+    clock: Callable[[], datetime] = utc_now
+
+    @property
+    def lifetime(self) -> timedelta:
+        return timedelta(days=self.settings.token_lifetime_days)
+
+    def oai_identifier(self, local: str) -> str:
+        return f"oai:{self.settings.repository_identifier}:{local}"
+
+    def respond(self, pairs: list[tuple[str, str]], base_url: str) -> Iterator[bytes]:
+        """The whole response to one request, as chunks of bytes ready to send."""
+        now = self.clock().astimezone(UTC).replace(microsecond=0)
+        request: OAIRequest | None = None
+        try:
+            request = parse_request(pairs)
+            handler = {
+                IDENTIFY: self._identify,
+                GET_RECORD: self._get_record,
+                LIST_IDENTIFIERS: self._list,
+                LIST_RECORDS: self._list,
+                LIST_METADATA_FORMATS: self._list_metadata_formats,
+                LIST_SETS: self._list_sets,
+            }[request.verb]
+            body = handler(request, now, base_url)
+        except OAIException as exc:
+            echo = {"verb": request.verb, **request.args} if exc.echo and request else {}
+            return iter(
+                (
+                    responses.head(now, base_url, echo),
+                    responses.errors((e.code, e.message) for e in exc.errors),
+                    responses.tail(),
+                )
+            )
+        echo = {"verb": request.verb, **request.args}
+
+        def chunks() -> Iterator[bytes]:
+            yield responses.head(now, base_url, echo)
+            yield from body
+            yield responses.tail()
+
+        return responses.chunked(chunks())
+
+    # --- Identify (4.2) ----------------------------------------------------------------
+    def _identify(self, request: OAIRequest, now: datetime, base_url: str) -> Iterator[bytes]:
+        earliest = self.store.earliest_datestamp() or EPOCH
+        repository_id = self.settings.repository_identifier
+        if not REPOSITORY_ID_RE.fullmatch(repository_id):
+            log.warning(
+                "OAI-PMH: repository identifier %r is not a domain name; Identify omits "
+                "the oai-identifier description",
+                repository_id,
+            )
+            repository_id = ""
+        return iter(
+            (
+                responses.identify(
+                    repository_name=self.settings.repository_name,
+                    base_url=base_url,
+                    earliest=earliest,
+                    admin_email=self.settings.admin_email,
+                    repository_identifier=repository_id or None,
+                    sample_identifier=self._sample_identifier() if repository_id else None,
+                ),
+            )
+        )
+
+    def _sample_identifier(self) -> str:
+        """The first record's identifier, when it fits the oai-identifier syntax."""
+        window = Window(None, None, None, None, self.store.current_seq())
+        for header, _ in self.store.list_page(window, None, 1, False):
+            candidate = self.oai_identifier(header.identifier)
+            if SAMPLE_ID_RE.fullmatch(candidate):
+                return candidate
+        return self.oai_identifier("journal/1")
+
+    # --- GetRecord (4.1) ---------------------------------------------------------------
+    def _get_record(self, request: OAIRequest, now: datetime, base_url: str) -> Iterator[bytes]:
+        fmt = self._format(request.metadata_prefix)
+        header = self._header(request.identifier or "")
+        if header is None:
+            problems = [("idDoesNotExist", f"No record has the identifier {request.identifier}.")]
+            if fmt is None:
+                problems.append(self._no_format(request.metadata_prefix))
+            raise OAIException([OAIError(*p) for p in problems], echo=True)
+        if fmt is None:
+            raise oai_error(*self._no_format(request.metadata_prefix))
+        identifier = self.oai_identifier(header.identifier)
+        payload = None
+        if not header.deleted:
+            raw = self.store.payload(header.identifier, fmt.prefix)
+            payload = responses.clean_payload(raw, identifier) if raw is not None else None
+            if payload is None:
+                raise oai_error(
+                    "cannotDisseminateFormat",
+                    f"The record {identifier} is not available in {fmt.prefix}.",
+                )
+        record = responses.record(header, identifier, payload)
+        return iter((b"<GetRecord>", record, b"</GetRecord>\n"))
+
+    # --- ListMetadataFormats (4.4) -----------------------------------------------------
+    def _list_metadata_formats(
+        self, request: OAIRequest, now: datetime, base_url: str
+    ) -> Iterator[bytes]:
+        registered = formats()
+        chosen: list[MetadataFormat] = list(registered.values())
+        if request.identifier is not None:
+            header = self._header(request.identifier)
+            if header is None:
+                raise oai_error(
+                    "idDoesNotExist", f"No record has the identifier {request.identifier}."
+                )
+            if not header.deleted:
+                available = set(self.store.formats_of(header.identifier))
+                chosen = [f for f in chosen if f.prefix in available]
+            if not chosen:
+                raise oai_error(
+                    "noMetadataFormats", f"The record {request.identifier} has no formats."
+                )
+        public_url = self.settings.public_url
+        items = [(f.prefix, f.schema_url(public_url), f.namespace) for f in chosen]
+        return iter((responses.metadata_formats(items),))
+
+    # --- ListSets (4.6) ----------------------------------------------------------------
+    def _list_sets(self, request: OAIRequest, now: datetime, base_url: str) -> Iterator[bytes]:
+        sets = self.store.sets()
+        if not sets:
+            raise oai_error("noSetHierarchy", "This repository has no sets.")
+        if request.resumption_token is not None:
+            raise oai_error(
+                "badResumptionToken",
+                "ListSets answers in one response; this repository issued no token for it.",
+            )
+
+        def body() -> Iterator[bytes]:
+            yield b"<ListSets>\n"
+            for info in sets:
+                yield responses.set_element(info).encode()
+            yield b"</ListSets>\n"
+
+        return body()
+
+    # --- ListIdentifiers (4.3) and ListRecords (4.5) -----------------------------------
+    def _list(self, request: OAIRequest, now: datetime, base_url: str) -> Iterator[bytes]:
+        with_payload = request.verb == LIST_RECORDS
+        token = request.resumption_token
+        if token is not None:
+            state = self._resume(request.verb, token, now)
+            window, after, cursor, size = (
+                state.window,
+                state.after,
+                state.cursor,
+                state.complete_list_size,
+            )
+        else:
+            window = self._new_window(request)
+            after, cursor, size = None, 0, None
+        page_size = max(1, self.settings.oai_page_size)
+        rows = self.store.list_page(window, after, page_size + 1, with_payload)
+        if not rows:
+            raise oai_error("noRecordsMatch", "No records match the request.")
+        more = len(rows) > page_size
+        rows = rows[:page_size]
+        if size is None and more:
+            size = self.store.count(window)
+        tail = b""
+        if more:
+            last = rows[-1][0]
+            following = tokens.HarvestState(
+                request.verb,
+                window,
+                (last.datestamp, last.identifier),
+                cursor + len(rows),
+                max(size or 0, cursor + len(rows) + 1),
+                now,
+            )
+            tail = responses.resumption_token(
+                tokens.encode(following, self.settings.secret_key),
+                cursor=cursor,
+                complete_list_size=following.complete_list_size,
+                expires=following.expires(self.lifetime),
+            )
+        elif token is not None:
+            tail = responses.resumption_token(
+                "", cursor=cursor, complete_list_size=size or 0, expires=None
+            )
+        element = request.verb.encode()
+        return self._list_body(element, rows, with_payload, tail)
+
+    def _list_body(
+        self,
+        element: bytes,
+        rows: list[tuple[Header, bytes | None]],
+        with_payload: bool,
+        tail: bytes,
+    ) -> Iterator[bytes]:
+        yield b"<" + element + b">\n"
+        oai = self.oai_identifier
+        for header, raw in rows:
+            identifier = oai(header.identifier)
+            if not with_payload:
+                yield (responses.header(header, identifier) + "\n").encode()
+                continue
+            payload = None
+            if not header.deleted:
+                payload = responses.clean_payload(raw, identifier) if raw is not None else None
+                if payload is None:
+                    log.error("OAI-PMH: %s left out of a ListRecords page", identifier)
+                    continue
+            yield responses.record(header, identifier, payload)
+        yield tail
+        yield b"</" + element + b">\n"
+
+    def _resume(self, verb: str, token: str, now: datetime) -> tokens.HarvestState:
+        try:
+            state = tokens.decode(token, self.settings.secret_key, now=now, lifetime=self.lifetime)
+        except tokens.BadToken as exc:
+            raise oai_error("badResumptionToken", str(exc)) from None
+        if state.verb != verb:
+            raise oai_error("badResumptionToken", f"This resumptionToken belongs to {state.verb}.")
+        if state.window.prefix not in formats():
+            raise oai_error(
+                "badResumptionToken", "The metadata format of this harvest is no longer offered."
+            )
+        return state
+
+    def _new_window(self, request: OAIRequest) -> Window:
+        prefix = request.metadata_prefix or ""
+        if prefix not in formats():
+            raise oai_error(*self._no_format(prefix))
+        set_spec = request.set_spec
+        if set_spec is not None and not self.store.set_exists(set_spec):
+            if not self.store.sets():
+                raise oai_error("noSetHierarchy", "This repository has no sets.")
+            raise oai_error("noRecordsMatch", f"There is no set {set_spec}.")
+        return Window(
+            prefix,
+            set_spec,
+            request.from_.value if request.from_ else None,
+            request.until.value if request.until else None,
+            self.store.current_seq(),
+        )
+
+    # --- helpers -----------------------------------------------------------------------
+    def _format(self, prefix: str | None) -> MetadataFormat | None:
+        return formats().get(prefix or "")
+
+    def _no_format(self, prefix: str | None) -> tuple[str, str]:
+        offered = ", ".join(formats())
+        return (
+            "cannotDisseminateFormat",
+            f"The metadata format '{prefix}' is not offered here (offered: {offered}).",
+        )
+
+    def _header(self, identifier: str) -> Header | None:
+        local = local_identifier(identifier, self.settings.repository_identifier)
+        return self.store.header(local) if local is not None else None

@@ -1,0 +1,128 @@
+"""The store on PostgreSQL: psycopg 3 with a connection pool, for several app servers.
+
+The pool is opened lazily and again after a fork, so a gunicorn master that built the app
+never hands its sockets to the workers. SQL is shared with SQLite and written with ``?``;
+this module turns it into psycopg's ``%s``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from app.store import migrate
+from app.store.base import Window
+from app.store.sql import SqlStore
+
+#: Any fixed number: the advisory lock that makes concurrent start-ups migrate one at a time.
+MIGRATION_LOCK = 0x4A41_5453
+
+
+def _pg(sql: str) -> str:
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class _Db:
+    """Adapts a psycopg connection to the ``?`` placeholders the shared SQL uses."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: tuple | list = ()) -> Any:
+        return self.conn.execute(_pg(sql), params)
+
+    def executemany(self, sql: str, rows: list[tuple]) -> None:
+        with self.conn.cursor() as cur:
+            cur.executemany(_pg(sql), rows)
+
+
+class PostgresStore(SqlStore):
+    dialect = "postgres"
+
+    def __init__(self, url: str, *, max_size: int = 10, run_migrations: bool = True) -> None:
+        self.url = url
+        self.max_size = max_size
+        self._pool: ConnectionPool | None = None
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+        if run_migrations:
+            self.migrate()
+
+    def _get_pool(self) -> ConnectionPool:
+        if self._pool is None or self._pid != os.getpid():
+            with self._lock:
+                if self._pool is None or self._pid != os.getpid():
+                    self._pid = os.getpid()
+                    self._pool = ConnectionPool(
+                        self.url,
+                        min_size=1,
+                        max_size=self.max_size,
+                        kwargs={"autocommit": True},
+                        open=True,
+                        name="jats-oai",
+                    )
+        return self._pool
+
+    @contextmanager
+    def _connection(self) -> Iterator[_Db]:
+        with self._get_pool().connection() as conn:
+            yield _Db(conn)
+
+    @contextmanager
+    def _writer(self) -> Iterator[_Db]:
+        with self._get_pool().connection() as conn, conn.transaction():
+            db = _Db(conn)
+            db.execute("SELECT seq FROM store_state WHERE id = 1 FOR UPDATE")
+            yield db
+
+    def explain_page(
+        self,
+        window: Window,
+        after: tuple[datetime, str] | None,
+        limit: int = 100,
+        small_table_plan: bool = True,
+    ) -> str:
+        """The plan; ``small_table_plan=False`` shows the plan PostgreSQL uses on big tables
+        (on a tiny one it may read the whole table, which is then cheaper)."""
+        query, params = self._page_query(window, after, limit, True)
+        with self._get_pool().connection() as conn, conn.transaction():
+            db = _Db(conn)
+            if small_table_plan is False:
+                for knob in ("seqscan", "bitmapscan", "sort", "hashjoin"):
+                    db.execute(f"SET LOCAL enable_{knob} = off")
+            rows = db.execute("EXPLAIN " + query, params).fetchall()
+        return "\n".join(r[0] for r in rows)
+
+    def migrate(self, directory: Path | None = None) -> list[int]:
+        """Apply pending migrations (from ``directory``, default the package's own)."""
+        with psycopg.connect(self.url, autocommit=True) as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            conn.execute(migrate.SCHEMA_VERSION_DDL)
+            applied = dict(conn.execute("SELECT version, checksum FROM schema_version").fetchall())
+            todo = migrate.pending(applied, migrate.migrations(self.dialect, directory))
+            for m in todo:
+                conn.execute(m.sql)
+                conn.execute(
+                    "INSERT INTO schema_version (version, name, checksum, applied_at)"
+                    " VALUES (%s, %s, %s, %s)",
+                    (m.version, m.name, m.checksum, _now()),
+                )
+        return [m.version for m in todo]
+
+    def close(self) -> None:
+        if self._pool is not None and self._pid == os.getpid():
+            self._pool.close()
+        self._pool = None
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

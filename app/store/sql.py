@@ -1,0 +1,386 @@
+"""The store's logic in SQL both databases speak; the dialects only supply connections.
+
+Every write runs in one transaction that first locks the single ``store_state`` row, so
+changes are numbered (``seq``) in the order they commit: a harvest that fixes ``max_seq`` at
+its first request sees every change numbered below it and none above. Datestamps never go
+back either (``last_datestamp``), even when app servers' clocks disagree.
+
+Datestamps are stored as UTC Unix seconds, so whole seconds hold by type and keyset pages
+compare integers. A record's set memberships live in ``record_sets`` (one row per set,
+carrying the record's datestamp so paging inside a set is one index range) and, for
+headers, in ``records.set_specs``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from abc import abstractmethod
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from app.store.base import Change, Header, PutResult, RecordDraft, SetInfo, Store, User, Window
+
+
+class Cursor(Protocol):
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+
+
+class Db(Protocol):
+    """The slice of a DB-API connection the store uses; SQL is written with ``?``."""
+
+    def execute(self, sql: str, params: tuple | list = ()) -> Cursor: ...
+    def executemany(self, sql: str, rows: list[tuple]) -> None: ...
+
+
+def to_epoch(when: datetime) -> int:
+    if when.tzinfo is None:
+        raise ValueError("datestamps must be timezone-aware (UTC)")
+    return int(when.timestamp())
+
+
+def from_epoch(seconds: int) -> datetime:
+    return datetime.fromtimestamp(int(seconds), UTC)
+
+
+def _header(identifier: str, datestamp: int, deleted: Any, set_specs: str) -> Header:
+    return Header(identifier, from_epoch(datestamp), bool(deleted), tuple(set_specs.split()))
+
+
+class SqlStore(Store):
+    """Store logic shared by SQLite and PostgreSQL."""
+
+    #: Seconds since the epoch; tests replace it to make datestamps predictable.
+    clock: Callable[[], float] = staticmethod(time.time)
+
+    @abstractmethod
+    def _connection(self) -> AbstractContextManager[Db]:
+        """A connection in autocommit mode: each statement sees committed data."""
+
+    @abstractmethod
+    def _writer(self) -> AbstractContextManager[Db]:
+        """A connection inside a transaction holding the ``store_state`` row lock."""
+
+    def _locked_state(self, db: Db) -> tuple[int, int]:
+        row = db.execute("SELECT seq, last_datestamp FROM store_state WHERE id = 1").fetchone()
+        seq, last = row
+        return int(seq), int(last)
+
+    def _next_change(self, db: Db) -> tuple[int, int]:
+        """The next sequence number and a datestamp that never goes back."""
+        seq, last = self._locked_state(db)
+        stamp = max(int(self.clock()), last)
+        db.execute(
+            "UPDATE store_state SET seq = ?, last_datestamp = ? WHERE id = 1", (seq + 1, stamp)
+        )
+        return seq + 1, stamp
+
+    # --- records -------------------------------------------------------------------------
+    _ROW = "SELECT datestamp, deleted, content_hash, set_specs, origin, source FROM records"
+
+    @staticmethod
+    def _unchanged(row: Any, draft: RecordDraft, set_specs: str) -> bool:
+        return (
+            row is not None
+            and not row[1]
+            and row[2] == draft.content_hash
+            and row[3] == set_specs
+        )
+
+    def put(self, draft: RecordDraft, *, actor: str) -> PutResult:
+        set_specs = " ".join(sorted(set(draft.sets)))
+        with self._connection() as db:
+            row = db.execute(self._ROW + " WHERE identifier = ?", (draft.identifier,)).fetchone()
+        if self._unchanged(row, draft, set_specs) and draft.origin in (None, row[4]):
+            return PutResult(_header(draft.identifier, row[0], False, set_specs), changed=False)
+        with self._writer() as db:
+            row = db.execute(self._ROW + " WHERE identifier = ?", (draft.identifier,)).fetchone()
+            if self._unchanged(row, draft, set_specs):
+                if draft.origin is not None and draft.origin != row[4]:
+                    db.execute(
+                        "UPDATE records SET origin = ? WHERE identifier = ?",
+                        (draft.origin, draft.identifier),
+                    )
+                return PutResult(_header(draft.identifier, row[0], False, set_specs), False)
+            seq, stamp = self._next_change(db)
+            if row is not None and row[5] is not None and row[2] != draft.content_hash:
+                self._keep_version(db, draft.identifier, row[2], row[5], stamp)
+            action = "add" if row is None else ("revive" if row[1] else "update")
+            db.execute(
+                "INSERT INTO records (identifier, datestamp, deleted, content_hash, source,"
+                " origin, summary, set_specs, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (identifier) DO UPDATE SET datestamp = excluded.datestamp,"
+                " deleted = excluded.deleted, content_hash = excluded.content_hash,"
+                " source = excluded.source, origin = COALESCE(excluded.origin, records.origin),"
+                " summary = excluded.summary, set_specs = excluded.set_specs, seq = excluded.seq",
+                (
+                    draft.identifier, stamp, False, draft.content_hash, draft.source,
+                    draft.origin, json.dumps(draft.summary, ensure_ascii=False), set_specs, seq,
+                ),
+            )
+            db.execute("DELETE FROM record_formats WHERE identifier = ?", (draft.identifier,))
+            if draft.formats:
+                db.executemany(
+                    "INSERT INTO record_formats (identifier, prefix, payload) VALUES (?, ?, ?)",
+                    [(draft.identifier, p, bytes(v)) for p, v in sorted(draft.formats.items())],
+                )
+            db.execute("DELETE FROM record_sets WHERE identifier = ?", (draft.identifier,))
+            if set_specs:
+                db.executemany(
+                    "INSERT INTO record_sets (identifier, spec, datestamp) VALUES (?, ?, ?)",
+                    [(draft.identifier, s, stamp) for s in set_specs.split()],
+                )
+            self._log(db, draft.identifier, action, actor, stamp, draft.content_hash)
+        return PutResult(_header(draft.identifier, stamp, False, set_specs), changed=True)
+
+    def _keep_version(self, db: Db, identifier: str, chash: str, source: bytes, at: int) -> None:
+        db.execute(
+            "INSERT INTO versions (identifier, content_hash, source, stored_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (identifier, content_hash) DO NOTHING",
+            (identifier, chash, bytes(source), at),
+        )
+
+    def _log(
+        self, db: Db, identifier: str, action: str, actor: str, at: int, h: str | None
+    ) -> None:
+        db.execute(
+            "INSERT INTO changes (identifier, action, actor, at, content_hash)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (identifier, action, actor, at, h),
+        )
+
+    def withdraw(self, identifier: str, *, actor: str) -> Header | None:
+        with self._writer() as db:
+            row = db.execute(self._ROW + " WHERE identifier = ?", (identifier,)).fetchone()
+            if row is None:
+                return None
+            if row[1]:
+                return _header(identifier, row[0], True, row[3])
+            seq, stamp = self._next_change(db)
+            if row[5] is not None:
+                self._keep_version(db, identifier, row[2], row[5], stamp)
+            db.execute(
+                "UPDATE records SET deleted = ?, source = NULL, datestamp = ?, seq = ?"
+                " WHERE identifier = ?",
+                (True, stamp, seq, identifier),
+            )
+            db.execute("DELETE FROM record_formats WHERE identifier = ?", (identifier,))
+            db.execute(
+                "UPDATE record_sets SET datestamp = ? WHERE identifier = ?", (stamp, identifier)
+            )
+            self._log(db, identifier, "withdraw", actor, stamp, row[2])
+        return _header(identifier, stamp, True, row[3])
+
+    def header(self, identifier: str) -> Header | None:
+        with self._connection() as db:
+            row = db.execute(
+                "SELECT datestamp, deleted, set_specs FROM records WHERE identifier = ?",
+                (identifier,),
+            ).fetchone()
+        return None if row is None else _header(identifier, row[0], row[1], row[2])
+
+    def _value(self, sql: str, params: tuple) -> Any:
+        with self._connection() as db:
+            row = db.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def payload(self, identifier: str, prefix: str) -> bytes | None:
+        value = self._value(
+            "SELECT payload FROM record_formats WHERE identifier = ? AND prefix = ?",
+            (identifier, prefix),
+        )
+        return None if value is None else bytes(value)
+
+    def formats_of(self, identifier: str) -> tuple[str, ...]:
+        with self._connection() as db:
+            rows = db.execute(
+                "SELECT prefix FROM record_formats WHERE identifier = ? ORDER BY prefix",
+                (identifier,),
+            ).fetchall()
+        return tuple(r[0] for r in rows)
+
+    def source(self, identifier: str) -> bytes | None:
+        value = self._value(
+            "SELECT source FROM records WHERE identifier = ? AND NOT deleted", (identifier,)
+        )
+        return None if value is None else bytes(value)
+
+    def summary(self, identifier: str) -> dict[str, object] | None:
+        value = self._value("SELECT summary FROM records WHERE identifier = ?", (identifier,))
+        return None if value is None else json.loads(value)
+
+    def content_hash(self, identifier: str) -> str | None:
+        return self._value(
+            "SELECT content_hash FROM records WHERE identifier = ? AND NOT deleted", (identifier,)
+        )
+
+    def history(self, identifier: str) -> list[Change]:
+        with self._connection() as db:
+            rows = db.execute(
+                "SELECT action, actor, at, content_hash FROM changes WHERE identifier = ?"
+                " ORDER BY id",
+                (identifier,),
+            ).fetchall()
+        return [Change(identifier, a, who, from_epoch(at), h) for a, who, at, h in rows]
+
+    def old_source(self, identifier: str, content_hash: str) -> bytes | None:
+        value = self._value(
+            "SELECT source FROM versions WHERE identifier = ? AND content_hash = ?"
+            " UNION ALL SELECT source FROM records WHERE identifier = ? AND content_hash = ?"
+            " AND source IS NOT NULL",
+            (identifier, content_hash, identifier, content_hash),
+        )
+        return None if value is None else bytes(value)
+
+    # --- harvesting ----------------------------------------------------------------------
+    def current_seq(self) -> int:
+        return int(self._value("SELECT seq FROM store_state WHERE id = 1", ()))
+
+    def _window_sql(self, window: Window) -> tuple[str, str, list[Any]]:
+        """FROM and WHERE of a window, and the (datestamp, identifier) columns it pages by."""
+        params: list[Any] = []
+        if window.set_spec is not None:
+            sql = " FROM record_sets k JOIN records r ON r.identifier = k.identifier"
+            where = ["k.spec = ?"]
+            params.append(window.set_spec)
+        else:
+            sql = " FROM records r"
+            where = []
+        key = "k" if window.set_spec is not None else "r"
+        if window.prefix is not None:
+            sql += " LEFT JOIN record_formats f ON f.identifier = r.identifier AND f.prefix = ?"
+            params.insert(0, window.prefix)
+            where.append("(r.deleted OR f.identifier IS NOT NULL)")
+        if window.from_ is not None:
+            where.append(f"{key}.datestamp >= ?")
+            params.append(to_epoch(window.from_))
+        if window.until is not None:
+            where.append(f"{key}.datestamp <= ?")
+            params.append(to_epoch(window.until))
+        where.append("r.seq <= ?")
+        params.append(window.max_seq)
+        return sql + " WHERE " + " AND ".join(where), key, params
+
+    def _page_query(
+        self, window: Window, after: tuple[datetime, str] | None, limit: int, with_payload: bool
+    ) -> tuple[str, list[Any]]:
+        sql, key, params = self._window_sql(window)
+        if after is not None:
+            sql += f" AND ({key}.datestamp, {key}.identifier) > (?, ?)"
+            params += [to_epoch(after[0]), after[1]]
+        payload = "f.payload" if with_payload and window.prefix is not None else "NULL"
+        query = (
+            f"SELECT r.identifier, r.datestamp, r.deleted, r.set_specs, {payload}{sql}"
+            f" ORDER BY {key}.datestamp, {key}.identifier LIMIT ?"
+        )
+        return query, [*params, limit]
+
+    @abstractmethod
+    def explain_page(
+        self, window: Window, after: tuple[datetime, str] | None, limit: int = 100
+    ) -> str:
+        """The database's plan for one harvest page: proof that paging is an index range."""
+
+    def list_page(
+        self, window: Window, after: tuple[datetime, str] | None, limit: int, with_payload: bool
+    ) -> list[tuple[Header, bytes | None]]:
+        query, params = self._page_query(window, after, limit, with_payload)
+        with self._connection() as db:
+            rows = db.execute(query, params).fetchall()
+        return [
+            (_header(i, d, x, s), None if p is None or x else bytes(p)) for i, d, x, s, p in rows
+        ]
+
+    def count(self, window: Window) -> int:
+        sql, _, params = self._window_sql(window)
+        return int(self._value("SELECT COUNT(*)" + sql, tuple(params)))
+
+    def earliest_datestamp(self) -> datetime | None:
+        value = self._value("SELECT MIN(datestamp) FROM records", ())
+        return None if value is None else from_epoch(value)
+
+    def sets(self) -> list[SetInfo]:
+        with self._connection() as db:
+            rows = db.execute("SELECT spec, name, description FROM sets ORDER BY spec").fetchall()
+        return [SetInfo(*r) for r in rows]
+
+    def put_set(self, info: SetInfo) -> None:
+        with self._connection() as db:
+            row = db.execute(
+                "SELECT name, description FROM sets WHERE spec = ?", (info.spec,)
+            ).fetchone()
+            if row is not None and tuple(row) == (info.name, info.description):
+                return
+            db.execute(
+                "INSERT INTO sets (spec, name, description) VALUES (?, ?, ?)"
+                " ON CONFLICT (spec) DO UPDATE SET name = excluded.name,"
+                " description = excluded.description",
+                (info.spec, info.name, info.description),
+            )
+
+    def set_exists(self, spec: str) -> bool:
+        return (
+            self._value(
+                "SELECT 1 FROM sets WHERE spec = ? UNION ALL"
+                " SELECT 1 FROM record_sets WHERE spec = ?",
+                (spec, spec),
+            )
+            is not None
+        )
+
+    def iter_identifiers(
+        self, origin_prefix: str | None = None
+    ) -> Iterator[tuple[str, str | None]]:
+        for identifier, origin, _ in self.iter_loaded(origin_prefix):
+            yield identifier, origin
+
+    def iter_loaded(
+        self, origin_prefix: str | None = None
+    ) -> Iterator[tuple[str, str | None, str]]:
+        sql = "SELECT identifier, origin, content_hash FROM records WHERE NOT deleted"
+        params: tuple = ()
+        if origin_prefix is not None:
+            sql += " AND substr(origin, 1, ?) = ?"
+            params = (len(origin_prefix), origin_prefix)
+        with self._connection() as db:
+            rows = db.execute(sql + " ORDER BY identifier", params).fetchall()
+        yield from ((i, o, h) for i, o, h in rows)
+
+    def records_in_set(self, spec: str) -> list[tuple[Header, dict[str, object]]]:
+        with self._connection() as db:
+            rows = db.execute(
+                "SELECT r.identifier, r.datestamp, r.set_specs, r.summary FROM record_sets k"
+                " JOIN records r ON r.identifier = k.identifier"
+                " WHERE k.spec = ? AND NOT r.deleted ORDER BY r.identifier",
+                (spec,),
+            ).fetchall()
+        return [(_header(i, d, False, s), json.loads(m)) for i, d, s, m in rows]
+
+    # --- editors -------------------------------------------------------------------------
+    def add_user(self, name: str, password_hash: str) -> None:
+        with self._connection() as db:
+            db.execute(
+                "INSERT INTO users (name, password_hash, created) VALUES (?, ?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash",
+                (name, password_hash, int(self.clock())),
+            )
+
+    def user(self, name: str) -> User | None:
+        with self._connection() as db:
+            row = db.execute(
+                "SELECT name, password_hash, created FROM users WHERE name = ?", (name,)
+            ).fetchone()
+        return None if row is None else User(row[0], row[1], from_epoch(row[2]))
+
+    def add_token(self, name: str, token_hash: str) -> None:
+        with self._connection() as db:
+            db.execute(
+                "INSERT INTO tokens (token_hash, name, created) VALUES (?, ?, ?)",
+                (token_hash, name, int(self.clock())),
+            )
+
+    def user_for_token(self, token_hash: str) -> str | None:
+        return self._value("SELECT name FROM tokens WHERE token_hash = ?", (token_hash,))

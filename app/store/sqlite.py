@@ -1,0 +1,116 @@
+"""The embedded store: one SQLite file in WAL mode, one connection per thread.
+
+WAL lets readers (every gunicorn worker) go on while one writer commits; ``busy_timeout``
+makes a second writer wait for the lock instead of failing. Connections are never shared
+between threads or across a fork: each thread of each process opens its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from app.store import migrate
+from app.store.base import Window
+from app.store.sql import Db, SqlStore
+
+BUSY_TIMEOUT_SECONDS = 60.0
+
+
+class SqliteStore(SqlStore):
+    dialect = "sqlite"
+
+    def __init__(self, path: str | Path, *, run_migrations: bool = True) -> None:
+        self.path = Path(path)
+        if str(path) == ":memory:":
+            raise ValueError("an in-memory SQLite store cannot be shared; give a file path")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[sqlite3.Connection] = []
+        self._pid = os.getpid()
+        if run_migrations:
+            self.migrate()
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._pid != os.getpid():  # forked: the parent's connections are not ours
+            self._local = threading.local()
+            self._all = []
+            self._pid = os.getpid()
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path,
+                timeout=BUSY_TIMEOUT_SECONDS,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def _connection(self) -> Iterator[Db]:
+        yield self._conn()
+
+    @contextmanager
+    def _writer(self) -> Iterator[Db]:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def explain_page(
+        self, window: Window, after: tuple[datetime, str] | None, limit: int = 100
+    ) -> str:
+        query, params = self._page_query(window, after, limit, True)
+        rows = self._conn().execute("EXPLAIN QUERY PLAN " + query, params).fetchall()
+        return "\n".join(str(r[-1]) for r in rows)
+
+    def migrate(self, directory: Path | None = None) -> list[int]:
+        """Apply pending migrations (from ``directory``, default the package's own)."""
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(migrate.SCHEMA_VERSION_DDL)
+            applied = dict(conn.execute("SELECT version, checksum FROM schema_version").fetchall())
+            todo = migrate.pending(applied, migrate.migrations(self.dialect, directory))
+            for m in todo:
+                for statement in migrate.split_statements(m.sql):
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO schema_version (version, name, checksum, applied_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (m.version, m.name, m.checksum, _now()),
+                )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return [m.version for m in todo]
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all = []
+        self._local = threading.local()
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,90 @@
+"""The API for scripts: deposit (POST), replace (PUT), withdraw (DELETE), read (GET).
+
+Authentication is by ``Authorization: Bearer <token>`` only; cookies are ignored here, so
+a page on another site can never make a signed-in editor's browser change anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, g, jsonify, request, url_for
+
+from app.factory import services
+from app.store.base import Header
+from app.web import citation
+from app.web.auth import token_required
+from app.web.blueprint import bp
+from app.web.deposit import DepositError, Outcome, deposit_new, replace, withdraw
+from app.web.uploads import UploadError, from_body
+
+
+def _header_json(local_id: str, header: Header) -> dict[str, Any]:
+    settings = services(current_app).settings
+    return {
+        "identifier": local_id,
+        "oai_identifier": citation.oai_identifier(settings, local_id),
+        "datestamp": header.datestamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "deleted": header.deleted,
+        "sets": list(header.sets),
+        "page": url_for("web.article_page", local_id=local_id, _external=False),
+        "jats": url_for("web.jats_download", local_id=local_id, _external=False),
+    }
+
+
+def _outcome_json(outcome: Outcome) -> dict[str, Any]:
+    data = _header_json(outcome.identifier, outcome.header)
+    data["changed"] = outcome.changed
+    return data
+
+
+def _refused(exc: DepositError | UploadError) -> Any:
+    body: dict[str, Any] = {"error": exc.message}
+    if isinstance(exc, DepositError) and exc.report is not None:
+        body["report"] = exc.report.as_dict()
+    return jsonify(body), exc.status
+
+
+def _limit() -> int:
+    return services(current_app).settings.max_upload_bytes
+
+
+@bp.route("/api/articles", methods=["POST"])
+@token_required
+def api_deposit() -> Any:
+    try:
+        outcome = deposit_new(from_body(request, _limit()), g.api_user)
+    except (UploadError, DepositError) as exc:
+        return _refused(exc)
+    response = jsonify(_outcome_json(outcome))
+    response.status_code = 201
+    response.headers["Location"] = url_for("web.api_article", local_id=outcome.identifier)
+    return response
+
+
+@bp.route("/api/articles/<path:local_id>", methods=["GET"])
+def api_article(local_id: str) -> Any:
+    header = services(current_app).store.header(local_id)
+    if header is None:
+        return jsonify(error=f"There is no article '{local_id}' here."), 404
+    return jsonify(_header_json(local_id, header))
+
+
+@bp.route("/api/articles/<path:local_id>", methods=["PUT"])
+@token_required
+def api_replace(local_id: str) -> Any:
+    try:
+        outcome = replace(local_id, from_body(request, _limit()), g.api_user)
+    except (UploadError, DepositError) as exc:
+        return _refused(exc)
+    return jsonify(_outcome_json(outcome))
+
+
+@bp.route("/api/articles/<path:local_id>", methods=["DELETE"])
+@token_required
+def api_withdraw(local_id: str) -> Any:
+    try:
+        header = withdraw(local_id, g.api_user)
+    except DepositError as exc:
+        return _refused(exc)
+    return jsonify(_header_json(local_id, header))

@@ -1,0 +1,193 @@
+"""Who is asking: editor sessions for the pages, bearer tokens for scripts, CSRF for forms.
+
+Pages authenticate only by the session cookie and every form carries a CSRF token; the
+``/api/`` routes authenticate only by ``Authorization: Bearer`` and ignore cookies, so a
+forged cross-site request can change nothing through either door.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.sessions import SecureCookieSessionInterface
+
+from app.factory import services
+from app.web.blueprint import bp
+from app.web.passwords import dummy_verify, hash_token, verify_password
+
+SESSION_MAX_AGE = 12 * 3600
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Signed cookie sessions, marked ``Secure`` whenever the request came over https."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+
+@bp.record_once
+def _configure(state: Any) -> None:
+    app: Flask = state.app
+    settings = services(app).settings
+    app.session_interface = SessionInterface()
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.config.update(
+        SESSION_COOKIE_NAME="jats_oai_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_url.startswith("https:"),
+        MAX_FORM_MEMORY_SIZE=settings.max_upload_bytes + 64 * 1024,
+    )
+
+
+def _fingerprint(password_hash: str) -> str:
+    """Ties a session to the password it was opened with: a new password ends old sessions."""
+    return hashlib.sha256(password_hash.encode("utf-8")).hexdigest()[:32]
+
+
+def current_user() -> str | None:
+    """The editor signed in through the session cookie, or None for an anonymous reader."""
+    if "user" in g:
+        return g.user
+    g.user = None
+    name = session.get("user")
+    if name:
+        user = services(current_app).store.user(name)
+        fresh = time.time() - float(session.get("since", 0)) < SESSION_MAX_AGE
+        if user and fresh and hmac.compare_digest(
+            session.get("auth", ""), _fingerprint(user.password_hash)
+        ):
+            g.user = name
+        else:
+            session.clear()
+    return g.user
+
+
+def token_user() -> str | None:
+    """The owner of the bearer token of this request, or None."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return services(current_app).store.user_for_token(hash_token(token.strip()))
+
+
+def csrf_token() -> str:
+    """The session's CSRF token, created on first use; every form embeds it."""
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+@bp.app_context_processor
+def _template_globals() -> dict[str, Any]:
+    return {"csrf_token": csrf_token, "current_user": current_user}
+
+
+@bp.before_request
+def _check_csrf() -> None:
+    """Every state-changing form request must echo the session's token."""
+    if request.method in SAFE_METHODS or request.path.startswith("/api/"):
+        return
+    sent = request.form.get(CSRF_FIELD, "")
+    expected = session.get("csrf", "")
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        abort(400, description=(
+            "This form has expired or was not sent from this site (its security token is "
+            "missing or wrong). Reload the page and submit the form again."
+        ))
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Anonymous visitors are sent to the login page and come back afterwards."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_user() is None:
+            if request.method in SAFE_METHODS:
+                return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+            abort(401, description="Sign in as an editor to change the collection.")
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def token_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """API routes that change the collection need a valid bearer token."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        user = token_user()
+        if user is None:
+            abort(401, description=(
+                "A valid API token is required: send 'Authorization: Bearer <token>' "
+                "(create one with 'jats-oai users token NAME')."
+            ))
+        g.api_user = user
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: a login link must never bounce the editor to another site."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") \
+                and not target.startswith("//") and "\\" not in target:
+            return target
+    return url_for("web.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    next_url = request.values.get("next", "")
+    if request.method == "GET":
+        return render_template("login.html", next_url=next_url, error=None)
+    name = request.form.get("name", "").strip()
+    password = request.form.get("password", "")
+    user = services(current_app).store.user(name) if name else None
+    if user is None:
+        dummy_verify(password)
+    if user is None or not verify_password(password, user.password_hash):
+        return render_template(
+            "login.html", next_url=next_url, name=name,
+            error="The name or the password is not right.",
+        ), 401
+    session.clear()
+    session.update(
+        user=user.name, auth=_fingerprint(user.password_hash), since=time.time(),
+        csrf=secrets.token_urlsafe(32),
+    )
+    flash(f"Signed in as {user.name}.")
+    return redirect(_safe_next(next_url))
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Any:
+    session.clear()
+    flash("Signed out.")
+    return redirect(url_for("web.home"))

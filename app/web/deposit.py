@@ -1,0 +1,182 @@
+"""Editors change the collection: deposit a new article, replace one, withdraw one.
+
+Every deposit goes through the same pipeline as ``records load`` (:func:`app.ingest.prepare`):
+a file that is not valid is refused with its report and the store is not touched. The store
+records who did what and keeps each replaced version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+
+from app.factory import services
+from app.ingest import Prepared, commit, prepare
+from app.store.base import Header
+from app.web.auth import current_user, login_required
+from app.web.blueprint import bp
+from app.web.report import ReportView
+from app.web.uploads import Upload, UploadError, from_form
+from app.web.validate import report_view
+
+DEPOSIT_ORIGIN = "deposit"
+
+
+class DepositError(Exception):
+    """A refused change: the HTTP status, a sentence, and the validation report if any."""
+
+    def __init__(self, status: int, message: str, report: ReportView | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.report = report
+
+
+@dataclass(frozen=True)
+class Outcome:
+    identifier: str
+    header: Header
+    changed: bool
+    created: bool
+    notes: tuple[str, ...] = ()
+
+
+def _prepare(upload: Upload) -> Prepared:
+    """Validate and render, or raise :class:`DepositError` carrying the report."""
+    settings = services(current_app).settings
+    result = prepare(
+        upload.data, settings=settings, origin=DEPOSIT_ORIGIN, filename=upload.filename
+    )
+    if isinstance(result, Prepared):
+        return result
+    view = report_view(result.report, upload)
+    kinds = {p.kind for p in result.errors}
+    if not result.report.usable:
+        message = "The file was not accepted: it cannot be read as a JATS article."
+    elif kinds & {"not-an-article", "not-renderable"}:
+        message = "The file was not accepted: " + "; ".join(
+            p.message for p in result.errors if p.kind in ("not-an-article", "not-renderable")
+        )
+    else:
+        message = "The file was not accepted: it is not valid against its JATS schema."
+    raise DepositError(422, message, view)
+
+
+def _notes(prepared: Prepared) -> tuple[str, ...]:
+    left = tuple(f"Not available in {p}: {why}" for p, why in prepared.left_out.items())
+    return left + prepared.warnings
+
+
+def _commit(prepared: Prepared, actor: str, *, created: bool) -> Outcome:
+    result = commit(services(current_app).store, prepared, actor=actor)
+    return Outcome(prepared.draft.identifier, result.header, result.changed, created,
+                   _notes(prepared))
+
+
+def deposit_new(upload: Upload, actor: str) -> Outcome:
+    """A new article; refused when a live record has the same identifier (use replace)."""
+    prepared = _prepare(upload)
+    identifier = prepared.draft.identifier
+    existing = services(current_app).store.header(identifier)
+    if existing is not None and not existing.deleted:
+        raise DepositError(409, (
+            f"An article with the identifier '{identifier}' exists already. To put a new "
+            "version in its place, use 'Replace' on its page (or PUT to its API address)."
+        ))
+    return _commit(prepared, actor, created=True)
+
+
+def replace(local_id: str, upload: Upload, actor: str) -> Outcome:
+    """A new version of an existing article; the file must identify as the same article."""
+    store = services(current_app).store
+    existing = store.header(local_id)
+    if existing is None:
+        raise DepositError(404, f"There is no article '{local_id}' to replace.")
+    prepared = _prepare(upload)
+    if prepared.draft.identifier != local_id:
+        raise DepositError(409, (
+            f"This file describes the article '{prepared.draft.identifier}', not '{local_id}' "
+            "(the identifier comes from the journal and article ids inside the file). Deposit "
+            "it as a new article, or correct its ids."
+        ))
+    return _commit(prepared, actor, created=False)
+
+
+def withdraw(local_id: str, actor: str) -> Header:
+    store = services(current_app).store
+    existing = store.header(local_id)
+    if existing is None:
+        raise DepositError(404, f"There is no article '{local_id}' to withdraw.")
+    if existing.deleted:
+        raise DepositError(409, f"The article '{local_id}' was withdrawn already.")
+    header = store.withdraw(local_id, actor=actor)
+    if header is None:
+        raise DepositError(404, f"There is no article '{local_id}' to withdraw.")
+    return header
+
+
+def _refused(exc: DepositError | UploadError, back_url: str, back_label: str) -> Any:
+    report = exc.report if isinstance(exc, DepositError) else None
+    title = "Deposit refused" if report or exc.status != 404 else "Not found"
+    return render_template(
+        "error.html", title=title, message=exc.message, report=report,
+        back_url=back_url, back_label=back_label,
+    ), exc.status
+
+
+def _limit() -> int:
+    return services(current_app).settings.max_upload_bytes
+
+
+@bp.route("/deposit", methods=["GET", "POST"])
+@login_required
+def deposit_page() -> Any:
+    if request.method == "GET":
+        return render_template("deposit.html")
+    back = url_for("web.deposit_page")
+    try:
+        outcome = deposit_new(from_form(request, _limit(), allow_paste=False), current_user() or "")
+    except (UploadError, DepositError) as exc:
+        return _refused(exc, back, "Back to the deposit form")
+    flash(f"Deposited '{outcome.identifier}': it is live in OAI-PMH now.")
+    for note in outcome.notes:
+        flash(note)
+    return redirect(url_for("web.article_page", local_id=outcome.identifier), code=303)
+
+
+@bp.route("/deposit/replace/<path:local_id>", methods=["POST"])
+@login_required
+def replace_page(local_id: str) -> Any:
+    back = url_for("web.article_page", local_id=local_id)
+    try:
+        upload = from_form(request, _limit(), allow_paste=False)
+        outcome = replace(local_id, upload, current_user() or "")
+    except (UploadError, DepositError) as exc:
+        return _refused(exc, back, "Back to the article")
+    if outcome.changed:
+        flash(f"Replaced '{local_id}': harvesters get the new version with a new datestamp.")
+        for note in outcome.notes:
+            flash(note)
+    else:
+        flash(f"The file is identical to the current version of '{local_id}'; nothing changed.")
+    return redirect(url_for("web.article_page", local_id=local_id), code=303)
+
+
+@bp.route("/deposit/withdraw/<path:local_id>", methods=["POST"])
+@login_required
+def withdraw_page(local_id: str) -> Any:
+    back = url_for("web.article_page", local_id=local_id)
+    if request.form.get("confirm") != "yes":
+        return render_template(
+            "error.html", title="Not withdrawn",
+            message="Tick the confirmation box to withdraw the article.",
+            back_url=back, back_label="Back to the article",
+        ), 400
+    try:
+        withdraw(local_id, current_user() or "")
+    except DepositError as exc:
+        return _refused(exc, back, "Back to the article")
+    flash(f"Withdrew '{local_id}': harvesters now see a deleted record.")
+    return redirect(url_for("web.article_page", local_id=local_id), code=303)

@@ -1,0 +1,251 @@
+"""The reader's side: journals and their issues, article pages, and the JATS download."""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from threading import Lock
+from typing import Any
+
+from flask import Response, abort, current_app, render_template, request, url_for
+
+from app.crosswalks.registry import formats as registered_formats
+from app.factory import services
+from app.jats.identity import CONVENTION_SETS
+from app.jats.model import Article
+from app.store.base import Header, SetInfo
+from app.web import citation
+from app.web.auth import current_user
+from app.web.blueprint import bp
+
+ARTICLE_CACHE_SIZE = 256
+
+
+@bp.app_context_processor
+def _site_globals() -> dict[str, Any]:
+    settings = services(current_app).settings
+    return {
+        "settings": settings,
+        "oai_base": citation.oai_base(settings),
+        "max_upload_mb": settings.max_upload_bytes // (1024 * 1024),
+    }
+
+
+@dataclass(frozen=True)
+class IssueLink:
+    spec: str
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Series:
+    spec: str
+    name: str
+    description: str | None
+    issues: tuple[IssueLink, ...]
+
+
+def _number_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """Natural order: "2023-12" after "2023-4"; words after numbers."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part)
+        for part in re.split(r"[-.:]", text) if part
+    )
+
+
+def journal_series() -> list[Series]:
+    """Series sets with their issue sets, newest issue first."""
+    sets: list[SetInfo] = services(current_app).store.sets()
+    children: dict[str, list[IssueLink]] = {}
+    tops: dict[str, SetInfo] = {}
+    for info in sets:
+        parent, sep, key = info.spec.partition(":")
+        if sep:
+            children.setdefault(parent, []).append(IssueLink(info.spec, key, info.name))
+        elif info.spec not in CONVENTION_SETS:
+            tops[info.spec] = info
+    found = []
+    for spec, info in tops.items():
+        issues = sorted(children.get(spec, []), key=lambda i: _number_key(i.key), reverse=True)
+        found.append(Series(spec, info.name, info.description, tuple(issues)))
+    return sorted(found, key=lambda s: s.name.casefold())
+
+
+@bp.route("/")
+def home() -> Any:
+    return render_template("home.html", series=journal_series())
+
+
+@bp.route("/journals/<series>")
+def series_page(series: str) -> Any:
+    found = next((s for s in journal_series() if s.spec == series), None)
+    if found is None:
+        abort(404, description=f"There is no journal series '{series}'.")
+    return render_template("series.html", series=found)
+
+
+def _page_key(summary: dict[str, object], identifier: str) -> tuple[Any, ...]:
+    """Page order: first page as a number, then as text, then the identifier."""
+    first = str(summary.get("fpage") or summary.get("elocation_id") or "")
+    number = int(first) if first.isdigit() else float("inf")
+    return (number, first, identifier)
+
+
+@bp.route("/journals/<series>/<issue>")
+def issue_page(series: str, issue: str) -> Any:
+    store = services(current_app).store
+    spec = f"{series}:{issue}"
+    info = next((s for s in store.sets() if s.spec == spec), None)
+    if info is None:
+        abort(404, description=f"There is no issue '{issue}' in the series '{series}'.")
+    parent = next((s for s in journal_series() if s.spec == series), None)
+    records = sorted(store.records_in_set(spec), key=lambda r: _page_key(r[1], r[0].identifier))
+    entries = [_entry(header, summary) for header, summary in records]
+    return render_template("issue.html", info=info, series=parent, entries=entries)
+
+
+def _local_id(header: Header) -> str:
+    settings = services(current_app).settings
+    prefix = f"oai:{settings.repository_identifier}:"
+    ident = header.identifier
+    return ident[len(prefix):] if ident.startswith(prefix) else ident
+
+
+def _entry(header: Header, summary: dict[str, object]) -> dict[str, Any]:
+    local_id = _local_id(header)
+    authors = summary.get("authors") or []
+    names = [a if isinstance(a, str) else str(a.get("name", "")) for a in authors]  # type: ignore[union-attr]
+    fpage, lpage = summary.get("fpage"), summary.get("lpage")
+    pages = f"{fpage}–{lpage}" if fpage and lpage else (fpage or summary.get("elocation_id"))
+    return {
+        "url": url_for("web.article_page", local_id=local_id),
+        "title": summary.get("title") or local_id,
+        "authors": [n for n in names if n],
+        "pages": pages,
+        "lang": summary.get("title_lang") or summary.get("lang"),
+    }
+
+
+class _ArticleCache:
+    """Articles read from stored JATS, keyed by content hash: a page view parses nothing twice."""
+
+    def __init__(self, size: int) -> None:
+        self._items: OrderedDict[str, Article] = OrderedDict()
+        self._size = size
+        self._lock = Lock()
+
+    def get(self, content_hash: str, source: bytes) -> Article:
+        with self._lock:
+            if content_hash in self._items:
+                self._items.move_to_end(content_hash)
+                return self._items[content_hash]
+        article = _read(source)
+        with self._lock:
+            self._items[content_hash] = article
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return article
+
+
+def _read(source: bytes) -> Article:
+    """Parse the stored JATS with the hardened parser; it was validated when it came in."""
+    from app.jats.article import read_article
+    from app.jats.parsing import parse
+    from app.jats.schemas import schema_directory
+
+    settings = services(current_app).settings
+    parsed = parse(source, schema_directory(settings.schema_dir),
+                   max_bytes=max(settings.max_upload_bytes, len(source)))
+    if parsed.root is None:
+        abort(500, description="The stored JATS of this article cannot be read.")
+    return read_article(parsed.root)
+
+
+_articles = _ArticleCache(ARTICLE_CACHE_SIZE)
+
+
+def _tombstone(local_id: str, header: Header) -> Any:
+    return render_template("withdrawn.html", local_id=local_id, header=header), 410
+
+
+@bp.route("/articles/<path:local_id>")
+def article_page(local_id: str) -> Any:
+    svc = services(current_app)
+    store, settings = svc.store, svc.settings
+    header = store.header(local_id)
+    if header is None:
+        abort(404, description=f"There is no article '{local_id}' here.")
+    if header.deleted:
+        return _tombstone(local_id, header)
+    source = store.source(local_id)
+    content_hash = store.content_hash(local_id)
+    if source is None or content_hash is None:
+        return _tombstone(local_id, header)
+    article = _articles.get(content_hash, source)
+    known = registered_formats()
+    have = set(store.formats_of(local_id))
+    prefixes = {p: fmt.namespace for p, fmt in known.items() if p in have}
+    links = citation.links_for(settings, local_id, article, prefixes)
+    signposts = citation.signposting(article, links)
+    issue = _issue_of(header)
+    editor = current_user()
+    body = render_template(
+        "article.html",
+        article=article,
+        local_id=local_id,
+        header=header,
+        links=links,
+        issue=issue,
+        page_lang=article.lang or (article.titles[0].lang if article.titles else None) or "en",
+        highwire=citation.highwire_tags(article, links),
+        dublin_core=citation.dublin_core_tags(article, links),
+        json_ld=citation.json_ld(article, links),
+        signposts=signposts,
+        cite=citation.how_to_cite(article, links),
+        orcid_url=citation.orcid_url,
+        history=store.history(local_id) if editor else None,
+    )
+    response = Response(body, mimetype="text/html")
+    response.headers["Link"] = citation.link_header(signposts)
+    response.last_modified = header.datestamp
+    return response
+
+
+def _issue_of(header: Header) -> dict[str, str] | None:
+    """The issue set a record belongs to, for the breadcrumb."""
+    for spec in header.sets:
+        series, sep, key = spec.partition(":")
+        if sep and series not in CONVENTION_SETS:
+            return {
+                "series": series,
+                "key": key,
+                "url": url_for("web.issue_page", series=series, issue=key),
+                "series_url": url_for("web.series_page", series=series),
+            }
+    return None
+
+
+def download_name(local_id: str) -> str:
+    """``history/5763`` -> ``history-5763.xml``: ASCII only, no path separators."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", local_id).strip("-.") or "article"
+    return f"{stem}.xml"
+
+
+@bp.route("/jats/<path:local_id>")
+def jats_download(local_id: str) -> Any:
+    store = services(current_app).store
+    header = store.header(local_id)
+    if header is None:
+        abort(404, description=f"There is no article '{local_id}' here.")
+    source = None if header.deleted else store.source(local_id)
+    if source is None:
+        abort(410, description=f"The article '{local_id}' was withdrawn; its JATS is not served.")
+    response = Response(source)
+    response.headers["Content-Type"] = "application/jats+xml"
+    response.headers["Content-Disposition"] = f'attachment; filename="{download_name(local_id)}"'
+    response.headers["Cache-Control"] = "public, no-cache"
+    response.set_etag(store.content_hash(local_id) or "")
+    response.last_modified = header.datestamp
+    return response.make_conditional(request)

@@ -1,0 +1,76 @@
+"""The validation page and ``POST /api/validate``: anyone may check a file; nothing is stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, jsonify, render_template, request
+
+from app.factory import services
+from app.jats.article import ArticleError, read_article
+from app.jats.identity import local_identifier
+from app.jats.schemas import schema_directory
+from app.jats.validation import ValidationReport, validate
+from app.web.blueprint import bp
+from app.web.report import Preview, ReportView, build, preview_of
+from app.web.uploads import Upload, UploadError, from_body, from_form
+
+
+def _preview(root: Any) -> Preview | None:
+    """What the article reader makes of the tree; None when there is no article to read."""
+    try:
+        article = read_article(root)
+    except ArticleError:
+        return None
+    try:
+        identifier: str | None = local_identifier(article)
+    except ValueError:
+        identifier = None
+    return preview_of(article, identifier)
+
+
+def check(upload: Upload) -> ReportView:
+    """Validate with the same engine as ``jats-oai validate`` and preview the metadata."""
+    return report_view(run_validator(upload.data, upload.filename), upload)
+
+
+def report_view(report: ValidationReport, upload: Upload) -> ReportView:
+    root = report.root if report.usable else None
+    preview = _preview(root) if root is not None else None
+    return build(report, upload.data, filename=upload.filename, preview=preview)
+
+
+def run_validator(data: bytes, filename: str | None = None) -> ValidationReport:
+    """The validator with this app's schema folder and size limit (not the process defaults)."""
+    settings = services(current_app).settings
+    return validate(
+        data, filename=filename, schemas=schema_directory(settings.schema_dir),
+        max_bytes=settings.max_upload_bytes,
+    )
+
+
+def _limit() -> int:
+    return services(current_app).settings.max_upload_bytes
+
+
+@bp.route("/validate", methods=["GET", "POST"])
+def validate_page() -> Any:
+    if request.method == "GET":
+        return render_template("validate.html", report=None)
+    try:
+        upload = from_form(request, _limit(), allow_paste=True)
+    except UploadError as exc:
+        return render_template("validate.html", report=None, error=exc.message), exc.status
+    view = check(upload)
+    pasted = upload.data.decode("utf-8", "replace") if upload.filename is None else ""
+    return render_template("validate.html", report=view, pasted=pasted)
+
+
+@bp.route("/api/validate", methods=["POST"])
+def validate_api() -> Any:
+    """The report as JSON: 200 whatever the verdict (``valid`` says it), 4xx for bad requests."""
+    try:
+        upload = from_body(request, _limit())
+    except UploadError as exc:
+        return jsonify(error=exc.message), exc.status
+    return jsonify(check(upload).as_dict())

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that measure the service and print figures (no timed assertions)."""

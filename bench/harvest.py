@@ -1,0 +1,423 @@
+"""Full ListRecords harvests through the real server, measured against the yardstick.
+
+    python -m bench.harvest --records 10000 100000 [--database-url postgresql://...]
+
+For each size: generate a collection (bench/generate.py), load it with ``jats-oai records
+load`` (kept under bench/data and reused by later runs), serve it with the real server
+(gunicorn, 2 workers, SQLite) and with the yardstick (bench/yardstick.py, the same gunicorn
+settings, the same records), then harvest ListRecords oai_dc from both: with a keep-alive
+client that does not parse the pages (it follows resumption tokens with a regex), and with
+Sickle, which parses them. Prints records per second (median of the runs), our rate as a
+ratio to the yardstick's, the latency of the first and of the last page, and the peak memory
+of the server's workers during a full harvest (it must not grow with the collection size).
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import http.client
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_ROOT = BENCH_DIR.parent
+DATA_DIR = BENCH_DIR / "data"
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from tests.server import RunningServer, command, free_port, server_env, start_server  # noqa: E402
+
+PREFIX = "oai_dc"
+WORKERS = 2
+THREADS = 4
+_TOKEN = re.compile(rb"<resumptionToken[^>]*>([^<]+)</resumptionToken>")
+_RECORD = re.compile(rb"<record[ >]")
+
+
+# --- clients ---------------------------------------------------------------------------------
+@dataclass
+class Harvest:
+    records: int
+    seconds: float
+    pages: list[float] = field(default_factory=list)
+    first_token: str | None = None
+    last_token: str | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.records / self.seconds
+
+
+def raw_harvest(base_url: str) -> Harvest:
+    """ListRecords over one keep-alive connection, counting records without parsing XML."""
+    parts = urlsplit(base_url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+    path = parts.path
+    query = f"verb=ListRecords&metadataPrefix={PREFIX}"
+    harvest = Harvest(records=0, seconds=0.0)
+    token: str | None = None
+    start = time.perf_counter()
+    while True:
+        t0 = time.perf_counter()
+        conn.request("GET", f"{path}?{query}")
+        response = conn.getresponse()
+        body = response.read()
+        harvest.pages.append(time.perf_counter() - t0)
+        if response.status != 200:
+            raise RuntimeError(f"HTTP {response.status} for {query}: {body[:300]!r}")
+        harvest.records += len(_RECORD.findall(body))
+        match = _TOKEN.search(body)
+        if not match:
+            if b"<error" in body:
+                raise RuntimeError(f"OAI error for {query}: {body[:500]!r}")
+            break
+        token = html.unescape(match.group(1).decode())
+        if harvest.first_token is None:
+            harvest.first_token = token
+        harvest.last_token = token
+        query = f"verb=ListRecords&resumptionToken={quote(token, safe='')}"
+    harvest.seconds = time.perf_counter() - start
+    conn.close()
+    return harvest
+
+
+def page_latency(base_url: str, query: str, repeat: int) -> float:
+    """Median time of one page (a replayed token returns the same page), keep-alive."""
+    parts = urlsplit(base_url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        conn.request("GET", f"{parts.path}?{query}")
+        response = conn.getresponse()
+        response.read()
+        times.append(time.perf_counter() - t0)
+        assert response.status == 200
+    conn.close()
+    return statistics.median(times)
+
+
+def sickle_harvest(base_url: str) -> Harvest:
+    """The same harvest with Sickle: requests + lxml, every record parsed."""
+    from sickle import Sickle
+
+    client = Sickle(base_url, max_retries=0, timeout=120)
+    start = time.perf_counter()
+    count = sum(1 for _ in client.ListRecords(metadataPrefix=PREFIX, ignore_deleted=False))
+    return Harvest(records=count, seconds=time.perf_counter() - start)
+
+
+# --- memory ------------------------------------------------------------------------------------
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _status_kb(pid: int, key: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class RssSampler:
+    """Samples the resident memory of a server's worker processes while a harvest runs."""
+
+    def __init__(self, master_pid: int) -> None:
+        self.master = master_pid
+        self.workers = _children(master_pid) or [master_pid]
+        self.peak_kb = {pid: _status_kb(pid, "VmRSS") for pid in self.workers}
+        self.start_kb = dict(self.peak_kb)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            for pid in self.workers:
+                self.peak_kb[pid] = max(self.peak_kb[pid], _status_kb(pid, "VmRSS"))
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def summary(self) -> str:
+        peak = max(self.peak_kb.values()) / 1024
+        start = max(self.start_kb.values()) / 1024
+        return f"{peak:.0f} MB peak per worker (before the harvest: {start:.0f} MB)"
+
+
+# --- data ----------------------------------------------------------------------------------------
+def _env_for(instance: Path, database_url: str) -> dict[str, str]:
+    return server_env(instance, database_url, "http://127.0.0.1:5000")
+
+
+def prepare_collection(size: int, seed: int) -> tuple[Path, Path, str]:
+    """Generate and load ``size`` records once; returns (folder, instance dir, database URL)."""
+    from bench.generate import iter_records
+
+    root = DATA_DIR / f"collection-{size}-seed{seed}"
+    records = root / "records"
+    instance = root / "instance"
+    database_url = f"sqlite:///{instance / 'jats-oai.sqlite3'}"
+    done = root / "loaded.ok"
+    if done.exists():
+        return records, instance, database_url
+    if root.exists():
+        shutil.rmtree(root)
+    records.mkdir(parents=True)
+    t0 = time.perf_counter()
+    for number, item in enumerate(iter_records(size, seed)):
+        name, data = item if isinstance(item, tuple) else (f"{number:07d}.xml", item)
+        path = records / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    print(f"  generated {size} records in {time.perf_counter() - t0:.1f} s", flush=True)
+    instance.mkdir(parents=True)
+    t0 = time.perf_counter()
+    done_load = subprocess.run(
+        command("records", "load", str(records)),
+        env=_env_for(instance, database_url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    if done_load.returncode != 0:
+        raise SystemExit(f"records load failed:\n{done_load.stderr[-3000:]}")
+    seconds = time.perf_counter() - t0
+    print(f"  loaded into SQLite in {seconds:.1f} s ({size / seconds:.0f} records/s)", flush=True)
+    done.write_text(f"{size} records\n")
+    return records, instance, database_url
+
+
+def open_bench_store(instance: Path, database_url: str):
+    from app.config import load_settings
+    from app.store import open_store
+
+    settings = load_settings(instance_dir=instance, database_url=database_url)
+    return settings, open_store(settings.effective_database_url)
+
+
+def build_yardstick(instance: Path, database_url: str) -> Path:
+    from bench import yardstick
+
+    path = instance.parent / "yardstick.sqlite3"
+    if path.exists():
+        return path
+    settings, store = open_bench_store(instance, database_url)
+    try:
+        count = yardstick.build(store, settings.repository_identifier, PREFIX, path)
+    finally:
+        store.close()
+    print(f"  yardstick table: {count} records", flush=True)
+    return path
+
+
+def fresh_database(server_url: str, name: str) -> str:
+    """Create (or re-create) an empty database on the PostgreSQL server of ``server_url``."""
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    parts = urlsplit(server_url)
+    return parts._replace(path=f"/{name}").geturl()
+
+
+def copy_store(instance: Path, database_url: str, target_url: str) -> None:
+    """Copy the SQLite collection into another store through the store interface."""
+    from app.store.base import RecordDraft
+
+    _, source = open_bench_store(instance, database_url)
+    _, target = open_bench_store(instance.parent / "instance-copy", target_url)
+    try:
+        for info in source.sets():
+            target.put_set(info)
+        batch = []
+        for identifier, origin in source.iter_identifiers():
+            header = source.header(identifier)
+            formats = {p: source.payload(identifier, p) for p in source.formats_of(identifier)}
+            batch.append(
+                RecordDraft(
+                    identifier=identifier,
+                    source=source.source(identifier) or b"",
+                    content_hash=source.content_hash(identifier) or "",
+                    sets=header.sets if header else (),
+                    formats={p: v for p, v in formats.items() if v is not None},
+                    summary=source.summary(identifier) or {},
+                    origin=origin,
+                )
+            )
+            if len(batch) == 500:
+                target.put_many(batch, actor="bench")
+                batch = []
+        target.put_many(batch, actor="bench")
+    finally:
+        source.close()
+        target.close()
+
+
+# --- servers -----------------------------------------------------------------------------------
+def start_ours(instance: Path, database_url: str) -> RunningServer:
+    return start_server(
+        instance,
+        database_url,
+        workers=WORKERS,
+        oai_page_size=100,
+        rate_limit_per_minute=10**9,
+    )
+
+
+def start_yardstick(db_path: Path, instance: Path) -> RunningServer:
+    port = free_port()
+    env = dict(os.environ, YARDSTICK_DB=str(db_path), PYTHONPATH=str(REPO_ROOT))
+    log_path = instance.parent / "yardstick.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "gunicorn",
+                "--workers", str(WORKERS), "--worker-class", "gthread",
+                "--threads", str(THREADS), "--keep-alive", "5",
+                "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+                "bench.yardstick:application",
+            ],
+            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT,
+            start_new_session=True,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    server = RunningServer(url, f"{url}/oai", process, env, instance, log_path)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            page_latency(server.oai_url, f"verb=ListRecords&metadataPrefix={PREFIX}", 1)
+            return server
+        except (ConnectionError, OSError):
+            time.sleep(0.1)
+    server.stop()
+    raise SystemExit(f"the yardstick did not start:\n{server.log()}")
+
+
+# --- the run -------------------------------------------------------------------------------------
+@dataclass
+class Figures:
+    label: str
+    rates: list[float] = field(default_factory=list)
+    first_ms: float = 0.0
+    last_ms: float = 0.0
+    sickle_rate: float = 0.0
+    memory: str = ""
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.rates)
+
+
+def measure(server: RunningServer, label: str, expected: int, repeat: int, sickle: bool) -> Figures:
+    figures = Figures(label)
+    last: Harvest | None = None
+    for _ in range(repeat):
+        with RssSampler(server.process.pid) as sampler:
+            last = raw_harvest(server.oai_url)
+        if last.records != expected:
+            raise SystemExit(f"{label}: harvested {last.records} records, expected {expected}")
+        figures.rates.append(last.rate)
+        figures.memory = sampler.summary()
+    assert last is not None
+    first_query = f"verb=ListRecords&metadataPrefix={PREFIX}"
+    figures.first_ms = 1000 * page_latency(server.oai_url, first_query, 25)
+    if last.last_token:
+        last_query = f"verb=ListRecords&resumptionToken={quote(last.last_token, safe='')}"
+        figures.last_ms = 1000 * page_latency(server.oai_url, last_query, 25)
+    if sickle:
+        figures.sickle_rate = sickle_harvest(server.oai_url).rate
+    return figures
+
+
+def report(size: int, store: str, ours: Figures, limit: Figures | None) -> None:
+    print(f"\n== {size} records, {store} ==", flush=True)
+    rows = [ours] + ([limit] if limit else [])
+    for f in rows:
+        runs = ", ".join(f"{r:,.0f}" for r in f.rates)
+        print(
+            f"  {f.label:<22} {f.median:>9,.0f} records/s (median of: {runs})\n"
+            f"  {'':<22} first page {f.first_ms:.1f} ms, last page {f.last_ms:.1f} ms"
+            + (f", Sickle (parsing) {f.sickle_rate:,.0f} records/s" if f.sickle_rate else "")
+            + (f"\n  {'':<22} memory: {f.memory}" if f.memory else ""),
+            flush=True,
+        )
+    if limit:
+        print(f"  ratio to the yardstick: {ours.median / limit.median:.1%}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=int, nargs="+", default=[10000, 100000])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3, help="full harvests per server")
+    parser.add_argument("--no-sickle", action="store_true", help="skip the parsing client")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("JATS_OAI_BENCH_DATABASE_URL", ""),
+        help="also serve each collection from PostgreSQL (a database is created per size)",
+    )
+    args = parser.parse_args(argv)
+    print(
+        f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}; server: gunicorn {WORKERS} workers x "
+        f"{THREADS} threads; page size 100; metadataPrefix {PREFIX}",
+        flush=True,
+    )
+    for size in args.records:
+        print(f"\n-- collection of {size} records --", flush=True)
+        _, instance, database_url = prepare_collection(size, args.seed)
+        yardstick_db = build_yardstick(instance, database_url)
+        limit_server = start_yardstick(yardstick_db, instance)
+        ours_server = start_ours(instance, database_url)
+        try:
+            limit = measure(limit_server, "yardstick", size, args.repeat, not args.no_sickle)
+            ours = measure(ours_server, "jats-oai (SQLite)", size, args.repeat, not args.no_sickle)
+        finally:
+            ours_server.stop()
+            limit_server.stop()
+        report(size, "SQLite", ours, limit)
+        if args.database_url:
+            pg_url = fresh_database(args.database_url, f"jats_oai_bench_{size}")
+            t0 = time.perf_counter()
+            copy_store(instance, database_url, pg_url)
+            print(f"  copied into PostgreSQL in {time.perf_counter() - t0:.1f} s", flush=True)
+            pg_server = start_ours(instance.parent / "instance-pg", pg_url)
+            try:
+                pg = measure(pg_server, "jats-oai (PostgreSQL)", size, args.repeat, False)
+            finally:
+                pg_server.stop()
+            report(size, "PostgreSQL", pg, limit)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,258 @@
+"""``jats-oai records load`` and ``export``: the store follows the folder, exactly and safely.
+
+The rules checked here are those of the store issue: new files are added, changed files get a
+new datestamp, unchanged files keep theirs, a file that is gone becomes a deleted record
+(only for records loaded from that folder), a moved file is the same record, invalid files
+are reported with file, line and message and leave their record alone, and loading twice
+changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app.cli import main
+from app.cli.records import LoadReport, export_path, export_store, load_folder
+from app.config import Settings
+from app.ingest import Prepared, commit, prepare
+from app.store.base import Store
+from bench.generate import iter_records
+
+SEED = Path("history/2023/04/5763.xml")
+
+
+@pytest.fixture
+def folder(tmp_path: Path, records_dir: Path) -> Path:
+    """A records folder: the seed article and five generated ones, with journals.toml."""
+    root = tmp_path / "records"
+    for rel, data in iter_records(5, seed=11):
+        write(root / rel, data)
+    write(root / SEED, (records_dir / SEED).read_bytes())
+    shutil.copy(records_dir / "journals.toml", root / "journals.toml")
+    return root
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(store: Store) -> Clock:
+    c = Clock()
+    store.clock = c  # type: ignore[attr-defined]
+    return c
+
+
+def write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def load(root: Path, settings: Settings, store: Store) -> tuple[LoadReport, str]:
+    err = io.StringIO()
+    report = load_folder(root, settings=settings, store=store, jobs=1, out=io.StringIO(), err=err)
+    return report, err.getvalue()
+
+
+def snapshot(store: Store) -> dict[str, tuple]:
+    """Every record's header and content hash, deleted ones included."""
+    from app.store.base import Window
+
+    w = Window(None, None, None, None, store.current_seq())
+    rows = store.list_page(w, None, 10_000, False)
+    return {h.identifier: (h.datestamp, h.deleted, h.sets, store.content_hash(h.identifier))
+            for h, _ in rows}
+
+
+def xml_files(root: Path) -> list[Path]:
+    return sorted(root.rglob("*.xml"))
+
+
+def test_a_first_load_adds_every_file_byte_for_byte(
+    folder: Path, store_settings: Settings, store: Store
+) -> None:
+    report, err = load(folder, store_settings, store)
+    assert (report.added, report.rejected, report.withdrawn) == (6, [], 0)
+    for path in xml_files(folder):
+        data = path.read_bytes()
+        loaded = [i for i, o, h in store.iter_loaded() if o == str(path.resolve())]
+        assert len(loaded) == 1, path
+        assert store.source(loaded[0]) == data
+        assert store.content_hash(loaded[0]) == hashlib.sha256(data).hexdigest()
+        assert "oai_dc" in store.formats_of(loaded[0])
+    header = store.header("history/5763")
+    assert header is not None
+    assert header.sets == ("history", "history:2023-4", "openaire")
+    names = {s.spec: s.name for s in store.sets()}
+    assert names["history"] == "Journal of the Belarusian State University. History"
+
+
+def test_loading_twice_changes_nothing(folder: Path, store_settings: Settings, store: Store,
+                                       clock: Clock) -> None:
+    load(folder, store_settings, store)
+    before, seq = snapshot(store), store.current_seq()
+    clock.now += 3600
+    report, _ = load(folder, store_settings, store)
+    assert (report.added, report.changed, report.unchanged, report.withdrawn) == (0, 0, 6, 0)
+    assert snapshot(store) == before and store.current_seq() == seq
+
+
+def test_a_changed_file_alone_gets_a_new_datestamp(
+    folder: Path, store_settings: Settings, store: Store, clock: Clock
+) -> None:
+    load(folder, store_settings, store)
+    before = snapshot(store)
+    clock.now += 3600
+    seed = folder / SEED
+    old = seed.read_bytes()
+    seed.write_bytes(old.replace(b"early 1930s</article-title>", b"early 1930s.</article-title>"))
+    report, _ = load(folder, store_settings, store)
+    assert (report.changed, report.unchanged) == (1, 5)
+    after = snapshot(store)
+    assert after["history/5763"][0] > before["history/5763"][0]
+    assert {k: v for k, v in after.items() if k != "history/5763"} == {
+        k: v for k, v in before.items() if k != "history/5763"
+    }
+    assert store.source("history/5763") == seed.read_bytes()
+    assert store.old_source("history/5763", hashlib.sha256(old).hexdigest()) == old
+
+
+def test_a_moved_file_is_the_same_record(
+    folder: Path, store_settings: Settings, store: Store, clock: Clock
+) -> None:
+    load(folder, store_settings, store)
+    before = snapshot(store)
+    clock.now += 3600
+    target = folder / "elsewhere" / "renamed.xml"
+    target.parent.mkdir()
+    (folder / SEED).rename(target)
+    report, _ = load(folder, store_settings, store)
+    assert (report.added, report.changed, report.withdrawn, report.rejected) == (0, 0, 0, [])
+    assert snapshot(store) == before
+    assert ("history/5763", str(target.resolve())) in set(store.iter_identifiers())
+
+
+def test_a_removed_file_becomes_a_deleted_record(
+    folder: Path, store_settings: Settings, store: Store, clock: Clock
+) -> None:
+    load(folder, store_settings, store)
+    before = snapshot(store)
+    clock.now += 3600
+    (folder / SEED).unlink()
+    report, _ = load(folder, store_settings, store)
+    assert report.withdrawn == 1
+    after = snapshot(store)
+    assert after["history/5763"][1] is True
+    assert after["history/5763"][2] == before["history/5763"][2]  # still in its sets
+    assert {k: v for k, v in after.items() if k != "history/5763"} == {
+        k: v for k, v in before.items() if k != "history/5763"
+    }
+    # Putting the file back revives the record under the same identifier.
+    write(folder / SEED, store.old_source("history/5763", before["history/5763"][3]))
+    clock.now += 3600
+    report, _ = load(folder, store_settings, store)
+    assert report.added == 1
+    assert snapshot(store)["history/5763"][1] is False
+
+
+def test_records_from_elsewhere_are_untouched(
+    folder: Path, tmp_path: Path, store_settings: Settings, store: Store
+) -> None:
+    other = tmp_path / "other"
+    (rel, data), = list(iter_records(6, seed=11))[5:]
+    write(other / rel, data)
+    deposited = list(iter_records(7, seed=11))[6][1]
+    prepared = prepare(deposited, settings=store_settings, origin="deposit")
+    assert isinstance(prepared, Prepared)
+    commit(store, prepared, actor="editor")
+    load(other, store_settings, store)
+    report, _ = load(folder, store_settings, store)
+    assert report.withdrawn == 0
+    live = {i for i, _ in store.iter_identifiers()}
+    assert prepared.draft.identifier in live and len(live) == 8
+    # Emptying the folder withdraws its records only.
+    shutil.rmtree(folder)
+    folder.mkdir()
+    report, _ = load(folder, store_settings, store)
+    assert report.withdrawn == 6
+    assert len(list(store.iter_identifiers())) == 2
+
+
+def test_an_invalid_file_is_reported_and_leaves_its_record_alone(
+    folder: Path, store_settings: Settings, store: Store, clock: Clock
+) -> None:
+    load(folder, store_settings, store)
+    before = snapshot(store)
+    seed = folder / SEED
+    seed.write_bytes(seed.read_bytes().replace(b"<fpage>63</fpage>", b"<bogus>63</bogus>"))
+    broken = folder / "broken" / "not-well-formed.xml"
+    write(broken, b"<?xml version='1.0'?>\n<article>\n  <front>\n</article>\n")
+    clock.now += 3600
+    report, err = load(folder, store_settings, store)
+    assert len(report.rejected) >= 2
+    seed_line = next(line for line in report.rejected if "5763.xml" in line)
+    # file:line:col: message (the DTD validator names the line of the element that holds it)
+    assert int(seed_line.split(":")[1]) in (11, 45) and "bogus" in seed_line, seed_line
+    broken_line = next(line for line in report.rejected if "not-well-formed.xml" in line)
+    assert broken_line.split(":")[1] == "4", broken_line
+    assert seed_line in err and broken_line in err
+    assert snapshot(store) == before  # the old version of the seed is still live, unchanged
+
+
+def test_two_files_of_one_record_are_refused(
+    folder: Path, store_settings: Settings, store: Store
+) -> None:
+    shutil.copy(folder / SEED, folder / "copy-of-5763.xml")
+    report, _ = load(folder, store_settings, store)
+    assert len(report.rejected) == 1
+    assert "history/5763" in report.rejected[0] and "one file per record" in report.rejected[0]
+    assert report.added == 6
+
+
+def test_export_writes_every_live_record_back_byte_for_byte(
+    folder: Path, tmp_path: Path, store_settings: Settings, store: Store
+) -> None:
+    load(folder, store_settings, store)
+    (folder / SEED).unlink()
+    load(folder, store_settings, store)
+    out = tmp_path / "export"
+    assert export_store(store, out) == 5
+    originals = {p.read_bytes() for p in xml_files(folder)}
+    exported = xml_files(out)
+    assert {p.read_bytes() for p in exported} == originals
+    for identifier, _ in store.iter_identifiers():
+        assert export_path(out, identifier).read_bytes() == store.source(identifier)
+
+
+def test_export_paths_stay_inside_the_folder(tmp_path: Path) -> None:
+    assert export_path(tmp_path, "history/5763") == tmp_path / "history" / "5763.xml"
+    assert export_path(tmp_path, "10.5555/abc.1") == tmp_path / "10.5555" / "abc.1.xml"
+    assert tmp_path in export_path(tmp_path, "../../etc/passwd").parents
+
+
+def test_the_command_line(
+    folder: Path, tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("JATS_OAI_INSTANCE_DIR", str(tmp_path / "instance"))
+    monkeypatch.setenv("JATS_OAI_DATABASE_URL", store_url)
+    assert main(["records", "load", str(folder)]) == 0
+    assert "6 added" in capsys.readouterr().out
+    assert main(["records", "load", str(folder)]) == 0
+    assert "6 unchanged" in capsys.readouterr().out
+    write(folder / "bad.xml", b"<article>")
+    assert main(["records", "load", str(folder)]) == 1
+    captured = capsys.readouterr()
+    assert "bad.xml:1:" in captured.err and "1 rejected" in captured.out
+    assert main(["records", "load", str(tmp_path / "missing")]) == 2
+    assert main(["records", "export", str(tmp_path / "out")]) == 0
+    assert len(xml_files(tmp_path / "out")) == 6

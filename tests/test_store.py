@@ -1,0 +1,471 @@
+"""The store contract, checked on every store (SQLite always, PostgreSQL when configured).
+
+What OAI-PMH needs of it (protocol sections cited): datestamps of second granularity that
+change exactly when a record changes (2.7.1, 3.3.1), persistent deletions that stay in their
+sets (2.5.1), selective harvesting by set and date (3.3), and paging that neither skips nor
+repeats while the collection changes (3.5).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from app.store import migrate, open_store
+from app.store.base import RecordDraft, SetInfo, Store, Window
+
+T0 = 1_700_000_000  # 2023-11-14T22:13:20Z
+
+
+class Clock:
+    """A clock the test moves by hand, so datestamps are predictable."""
+
+    def __init__(self, now: float = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(store: Store) -> Clock:
+    c = Clock()
+    store.clock = c  # type: ignore[attr-defined]
+    return c
+
+
+def draft(
+    identifier: str,
+    body: str = "v1",
+    sets: tuple[str, ...] = ("j", "j:2023-1"),
+    formats: tuple[str, ...] = ("oai_dc", "jats"),
+    origin: str | None = None,
+) -> RecordDraft:
+    source = f"<article id='{identifier}'>{body}</article>".encode()
+    return RecordDraft(
+        identifier=identifier,
+        source=source,
+        content_hash=f"hash-{identifier}-{body}",
+        sets=sets,
+        formats={p: f"<{p} id='{identifier}'>{body}</{p}>".encode() for p in formats},
+        summary={"title": f"Title {identifier} {body}", "authors": ["Ann Author"]},
+        origin=origin,
+    )
+
+
+def at(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def window(store: Store, prefix: str | None = "oai_dc", **kw: object) -> Window:
+    return Window(
+        prefix=prefix,
+        set_spec=kw.get("set_spec"),  # type: ignore[arg-type]
+        from_=kw.get("from_"),  # type: ignore[arg-type]
+        until=kw.get("until"),  # type: ignore[arg-type]
+        max_seq=kw.get("max_seq", store.current_seq()),  # type: ignore[arg-type]
+    )
+
+
+def harvest(store: Store, w: Window, page: int = 2) -> Iterator[str]:
+    after = None
+    while True:
+        rows = store.list_page(w, after, page, True)
+        yield from (h.identifier for h, _ in rows)
+        if len(rows) < page:
+            return
+        last = rows[-1][0]
+        after = (last.datestamp, last.identifier)
+
+
+# --- records ------------------------------------------------------------------------------
+
+
+def test_put_stores_everything_a_record_holds(store: Store, clock: Clock) -> None:
+    d = draft("j/1", origin="/folder/j/1.xml")
+    result = store.put(d, actor="loader")
+    assert result.changed
+    header = store.header("j/1")
+    assert header == result.header
+    assert header.datestamp == at(T0) and header.datestamp.tzinfo is not None
+    assert header.datestamp.microsecond == 0
+    assert not header.deleted and header.sets == ("j", "j:2023-1")
+    assert store.source("j/1") == d.source
+    assert store.content_hash("j/1") == d.content_hash
+    assert store.payload("j/1", "oai_dc") == d.formats["oai_dc"]
+    assert store.payload("j/1", "marcxml") is None
+    assert store.formats_of("j/1") == ("jats", "oai_dc")
+    assert store.summary("j/1") == d.summary
+    assert [c.action for c in store.history("j/1")] == ["add"]
+    assert store.history("j/1")[0].actor == "loader"
+    assert store.header("nope") is None and store.source("nope") is None
+
+
+def test_datestamps_are_whole_utc_seconds(store: Store, clock: Clock) -> None:
+    """Section 3.3.1: second granularity; a fraction of a second never reaches a header."""
+    clock.now = T0 + 0.987
+    store.put(draft("j/1"), actor="t")
+    assert store.header("j/1").datestamp == at(T0)
+
+
+def test_identical_content_changes_nothing(store: Store, clock: Clock) -> None:
+    store.put(draft("j/1"), actor="t")
+    seq = store.current_seq()
+    clock.now += 100
+    again = store.put(draft("j/1"), actor="t")
+    assert not again.changed
+    assert again.header.datestamp == at(T0)
+    assert store.current_seq() == seq
+    assert len(store.history("j/1")) == 1
+
+
+def test_new_content_gets_a_new_datestamp_and_keeps_the_old_source(
+    store: Store, clock: Clock
+) -> None:
+    first = draft("j/1", "v1")
+    store.put(first, actor="t")
+    seq = store.current_seq()
+    clock.now += 60
+    result = store.put(draft("j/1", "v2"), actor="editor")
+    assert result.changed and result.header.datestamp == at(T0 + 60)
+    assert store.current_seq() == seq + 1
+    assert store.source("j/1") == draft("j/1", "v2").source
+    assert store.old_source("j/1", first.content_hash) == first.source
+    assert store.payload("j/1", "oai_dc") == draft("j/1", "v2").formats["oai_dc"]
+    assert [(c.action, c.actor) for c in store.history("j/1")] == [
+        ("add", "t"), ("update", "editor"),
+    ]
+
+
+def test_a_change_of_set_membership_alone_changes_the_datestamp(
+    store: Store, clock: Clock
+) -> None:
+    store.put(draft("j/1", sets=("j",)), actor="t")
+    clock.now += 5
+    result = store.put(draft("j/1", sets=("j", "openaire")), actor="t")
+    assert result.changed and result.header.datestamp == at(T0 + 5)
+    assert store.header("j/1").sets == ("j", "openaire")
+
+
+def test_removed_formats_disappear_with_the_new_version(store: Store, clock: Clock) -> None:
+    store.put(draft("j/1", "v1", formats=("oai_dc", "jats")), actor="t")
+    store.put(draft("j/1", "v2", formats=("oai_dc",)), actor="t")
+    assert store.formats_of("j/1") == ("oai_dc",)
+    assert store.payload("j/1", "jats") is None
+
+
+def test_datestamps_never_go_back_even_when_the_clock_does(store: Store, clock: Clock) -> None:
+    store.put(draft("j/1"), actor="t")
+    clock.now = T0 - 3600
+    store.put(draft("j/2"), actor="t")
+    assert store.header("j/2").datestamp == at(T0)
+
+
+def test_moving_the_file_updates_the_origin_without_a_new_datestamp(
+    store: Store, clock: Clock
+) -> None:
+    store.put(draft("j/1", origin="/a/1.xml"), actor="t")
+    seq = store.current_seq()
+    clock.now += 10
+    result = store.put(draft("j/1", origin="/b/1.xml"), actor="t")
+    assert not result.changed and store.current_seq() == seq
+    assert store.header("j/1").datestamp == at(T0)
+    assert list(store.iter_identifiers("/b/")) == [("j/1", "/b/1.xml")]
+    assert list(store.iter_identifiers("/a/")) == []
+
+
+# --- deletions (section 2.5.1: persistent) ------------------------------------------------
+
+
+def test_withdrawn_record_stays_as_a_header_in_its_sets(store: Store, clock: Clock) -> None:
+    d = draft("j/1")
+    store.put(d, actor="t")
+    clock.now += 30
+    header = store.withdraw("j/1", actor="editor")
+    assert header is not None and header.deleted
+    assert header.datestamp == at(T0 + 30) and header.sets == ("j", "j:2023-1")
+    assert store.payload("j/1", "oai_dc") is None and store.formats_of("j/1") == ()
+    assert store.source("j/1") is None and store.content_hash("j/1") is None
+    assert store.old_source("j/1", d.content_hash) == d.source
+    for prefix in ("oai_dc", "jats", "marcxml"):
+        for spec in (None, "j", "j:2023-1"):
+            rows = store.list_page(window(store, prefix, set_spec=spec), None, 10, True)
+            assert [(h.identifier, h.deleted, p) for h, p in rows] == [("j/1", True, None)]
+    assert store.records_in_set("j") == []
+    assert list(store.iter_identifiers()) == []
+    assert [c.action for c in store.history("j/1")] == ["add", "withdraw"]
+
+
+def test_withdrawing_twice_or_an_unknown_record(store: Store, clock: Clock) -> None:
+    store.put(draft("j/1"), actor="t")
+    first = store.withdraw("j/1", actor="t")
+    seq = store.current_seq()
+    clock.now += 10
+    assert store.withdraw("j/1", actor="t") == first
+    assert store.current_seq() == seq
+    assert store.withdraw("j/404", actor="t") is None
+
+
+def test_putting_a_withdrawn_record_again_revives_it(store: Store, clock: Clock) -> None:
+    d = draft("j/1")
+    store.put(d, actor="t")
+    clock.now += 10
+    store.withdraw("j/1", actor="t")
+    clock.now += 10
+    result = store.put(d, actor="t")
+    assert result.changed and not result.header.deleted
+    assert result.header.datestamp == at(T0 + 20)
+    assert store.source("j/1") == d.source
+    rows = store.list_page(window(store), None, 10, True)
+    assert [(h.identifier, h.deleted) for h, _ in rows] == [("j/1", False)]
+    assert [c.action for c in store.history("j/1")] == ["add", "withdraw", "revive"]
+
+
+# --- harvesting (section 3.3 selective harvesting, 3.5 flow control) ----------------------
+
+
+def test_pages_follow_datestamp_then_identifier(store: Store, clock: Clock) -> None:
+    for n, ident in enumerate(["j/c", "j/a", "j/b", "j/e", "j/d"]):
+        clock.now = T0 + (n // 2)
+        store.put(draft(ident), actor="t")
+    w = window(store)
+    assert list(harvest(store, w)) == ["j/a", "j/c", "j/b", "j/e", "j/d"]
+    assert store.count(w) == 5
+    page = store.list_page(w, (at(T0), "j/c"), 2, True)
+    assert [h.identifier for h, _ in page] == ["j/b", "j/e"]
+    assert page[0][1] == draft("j/b").formats["oai_dc"]
+    assert all(p is None for _, p in store.list_page(w, None, 5, False))
+
+
+def test_from_and_until_are_inclusive_to_the_second(store: Store, clock: Clock) -> None:
+    for n in range(5):
+        clock.now = T0 + n
+        store.put(draft(f"j/{n}"), actor="t")
+    w = window(store, from_=at(T0 + 1), until=at(T0 + 3))
+    assert list(harvest(store, w)) == ["j/1", "j/2", "j/3"]
+    assert store.count(w) == 3
+    assert store.count(window(store, from_=at(T0 + 5))) == 0
+
+
+def test_a_set_selects_exactly_its_members(store: Store, clock: Clock) -> None:
+    store.put(draft("j/1", sets=("j", "j:2023-1")), actor="t")
+    store.put(draft("j/2", sets=("j", "j:2023-2")), actor="t")
+    store.put(draft("k/1", sets=("k", "k:2020-1")), actor="t")
+    assert list(harvest(store, window(store, set_spec="j"))) == ["j/1", "j/2"]
+    assert list(harvest(store, window(store, set_spec="j:2023-2"))) == ["j/2"]
+    assert list(harvest(store, window(store, set_spec="k:2020-1"))) == ["k/1"]
+    assert store.count(window(store, set_spec="j")) == 2
+    assert list(harvest(store, window(store, set_spec="none"))) == []
+
+
+def test_live_records_are_listed_only_in_formats_they_have(store: Store, clock: Clock) -> None:
+    store.put(draft("j/1", formats=("oai_dc", "jats")), actor="t")
+    store.put(draft("j/2", formats=("oai_dc",)), actor="t")
+    assert list(harvest(store, window(store, "jats"))) == ["j/1"]
+    assert store.count(window(store, "jats")) == 1
+    assert store.count(window(store, None)) == 2
+
+
+def test_a_harvest_neither_skips_nor_repeats_while_records_change(
+    store: Store, clock: Clock
+) -> None:
+    """Section 3.5: the window's max_seq hides changes made after the harvest began."""
+    for n in range(10):
+        clock.now = T0 + n
+        store.put(draft(f"j/{n:02d}"), actor="t")
+    w = window(store)
+    first = store.list_page(w, None, 3, True)
+    clock.now = T0 + 100
+    store.put(draft("j/00", "v2"), actor="t")  # already harvested: must not come again
+    store.put(draft("j/05", "v2"), actor="t")  # not yet harvested, now outside the window
+    store.withdraw("j/07", actor="t")
+    store.put(draft("j/99"), actor="t")  # new
+    last = first[-1][0]
+    rest: list[str] = []
+    after = (last.datestamp, last.identifier)
+    while True:
+        rows = store.list_page(w, after, 3, True)
+        rest += [h.identifier for h, _ in rows]
+        if len(rows) < 3:
+            break
+        after = (rows[-1][0].datestamp, rows[-1][0].identifier)
+    seen = [h.identifier for h, _ in first] + rest
+    assert len(seen) == len(set(seen))
+    assert seen == ["j/00", "j/01", "j/02", "j/03", "j/04", "j/06", "j/08", "j/09"]
+    # The next incremental harvest (from = this harvest's start) picks up every change.
+    later = list(harvest(store, window(store, from_=at(T0 + 100))))
+    assert later == ["j/00", "j/05", "j/07", "j/99"]
+
+
+def test_earliest_datestamp_counts_deleted_records(store: Store, clock: Clock) -> None:
+    assert store.earliest_datestamp() is None
+    store.put(draft("j/1"), actor="t")
+    clock.now += 50
+    store.put(draft("j/2"), actor="t")
+    store.withdraw("j/2", actor="t")
+    assert store.earliest_datestamp() == at(T0)
+
+
+def test_sets_have_names_and_descriptions(store: Store) -> None:
+    assert store.sets() == [] and not store.set_exists("j")
+    store.put_set(SetInfo("j", "Journal", "Articles of Journal."))
+    store.put_set(SetInfo("j:2023-1", "Journal, 2023, no. 1"))
+    store.put_set(SetInfo("j", "Journal (renamed)", "Articles."))
+    assert store.sets() == [
+        SetInfo("j", "Journal (renamed)", "Articles."),
+        SetInfo("j:2023-1", "Journal, 2023, no. 1", None),
+    ]
+    assert store.set_exists("j:2023-1") and not store.set_exists("k")
+
+
+def test_records_in_set_gives_live_records_with_summaries(store: Store, clock: Clock) -> None:
+    store.put(draft("j/1"), actor="t")
+    store.put(draft("j/2"), actor="t")
+    store.withdraw("j/2", actor="t")
+    rows = store.records_in_set("j:2023-1")
+    assert [(h.identifier, s["title"]) for h, s in rows] == [("j/1", "Title j/1 v1")]
+
+
+def test_iter_loaded_filters_by_folder(store: Store) -> None:
+    store.put(draft("j/1", origin="/r/a/1.xml"), actor="t")
+    store.put(draft("j/2", origin="/r/b/2.xml"), actor="t")
+    store.put(draft("j/3", origin="deposit"), actor="t")
+    assert [i for i, _, _ in store.iter_loaded("/r/a/")] == ["j/1"]
+    assert [i for i, _, _ in store.iter_loaded("/r/")] == ["j/1", "j/2"]
+    assert len(list(store.iter_identifiers())) == 3
+    assert list(store.iter_loaded("/r/a/"))[0][2] == draft("j/1").content_hash
+
+
+def test_paging_is_an_index_range(store: Store, clock: Clock) -> None:
+    """Keyset pages are index lookups whatever their depth (no scan, no sort)."""
+    store.put(draft("j/1"), actor="t")
+    kw = {"small_table_plan": False} if store.dialect == "postgres" else {}  # type: ignore[attr-defined]
+    for spec, index in ((None, "records_by_datestamp"), ("j", "record_sets_by_datestamp")):
+        w = window(store, set_spec=spec)
+        plan = store.explain_page(w, (at(T0), "j/0"), **kw)  # type: ignore[attr-defined]
+        assert index in plan, plan
+        assert "TEMP B-TREE" not in plan and "SCAN r" not in plan, plan
+        assert "Sort" not in plan and "Seq Scan on records" not in plan, plan
+
+
+# --- editors ------------------------------------------------------------------------------
+
+
+def test_users_and_tokens(store: Store) -> None:
+    assert store.user("ann") is None
+    store.add_user("ann", "hash1")
+    user = store.user("ann")
+    assert user is not None and user.password_hash == "hash1" and user.created.tzinfo
+    store.add_token("ann", "tokhash")
+    assert store.user_for_token("tokhash") == "ann"
+    assert store.user_for_token("other") is None
+
+
+# --- concurrency --------------------------------------------------------------------------
+
+
+def test_concurrent_writers_get_distinct_consecutive_sequence_numbers(store: Store) -> None:
+    errors: list[BaseException] = []
+
+    def work(k: int) -> None:
+        try:
+            for n in range(10):
+                store.put(draft(f"t{k}/{n}"), actor=f"thread{k}")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert store.current_seq() == 40
+    assert store.count(window(store)) == 40
+
+
+def _open_and_put(url: str, n: int) -> None:
+    s = open_store(url)
+    s.put(draft(f"p/{n}"), actor="process")
+    s.close()
+
+
+def test_several_processes_open_a_fresh_store_at_once(store_url: str) -> None:
+    """Like gunicorn workers starting together: migrations run once, nobody fails."""
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_open_and_put, args=(store_url, n)) for n in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0, 0]
+    s = open_store(store_url)
+    try:
+        assert s.current_seq() == 3
+        assert sorted(i for i, _ in s.iter_identifiers()) == ["p/0", "p/1", "p/2"]
+    finally:
+        s.close()
+
+
+# --- migrations ---------------------------------------------------------------------------
+
+
+def test_migrations_apply_once_in_order(store_url: str) -> None:
+    first = open_store(store_url, migrate=False)
+    try:
+        applied = first.migrate()  # type: ignore[attr-defined]
+        assert applied == [m.version for m in migrate.migrations(first.dialect)]  # type: ignore[attr-defined]
+        assert applied[0] == 1
+        assert first.migrate() == []  # type: ignore[attr-defined]
+    finally:
+        first.close()
+
+
+def test_an_edited_migration_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    open_store(url).close()
+    with sqlite3.connect(tmp_path / "db.sqlite3") as conn:
+        conn.execute("UPDATE schema_version SET checksum = 'x' WHERE version = 1")
+    with pytest.raises(migrate.MigrationError, match="changed after it was applied"):
+        open_store(url)
+
+
+def test_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    open_store(url).close()
+    with sqlite3.connect(tmp_path / "db.sqlite3") as conn:
+        conn.execute("INSERT INTO schema_version VALUES (999, 'future', 'x', 'now')")
+    with pytest.raises(migrate.MigrationError, match="upgrade the code"):
+        open_store(url)
+
+
+def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path) -> None:
+    good = migrate.migrations("sqlite")
+    broken = tmp_path / "migrations"
+    broken.mkdir()
+    for m in good:
+        (broken / f"{m.version:04d}_{m.name}.sqlite.sql").write_text(m.sql)
+    (broken / "0999_broken.sqlite.sql").write_text(
+        "CREATE TABLE extra (x INTEGER);\nINSERT INTO no_such_table VALUES (1);\n"
+    )
+    from app.store.sqlite import SqliteStore
+
+    s = SqliteStore(tmp_path / "db.sqlite3", run_migrations=False)
+    with pytest.raises(sqlite3.OperationalError):
+        s.migrate(broken)
+    tables = {r[0] for r in s._conn().execute("SELECT name FROM sqlite_master")}
+    assert "extra" not in tables and "records" not in tables
+    s.close()
+
+
+def test_unsupported_urls_are_refused() -> None:
+    with pytest.raises(ValueError, match="unsupported database URL"):
+        open_store("mysql://localhost/db")
+    with pytest.raises(ValueError, match="in-memory"):
+        open_store("sqlite:///:memory:")
