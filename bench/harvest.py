@@ -3,7 +3,9 @@
     python -m bench.harvest --records 10000 100000 [--database-url postgresql://...]
 
 For each size: generate a collection (bench/generate.py), load it with ``jats-oai records
-load`` (kept under bench/data and reused by later runs), serve it with the real server
+load`` (kept under bench/data and reused by later runs; past ``--loaded`` records, the loaded
+collection is copied through the store interface under new identifiers, since loading runs
+at tens of records per second on a small machine), serve it with the real server
 (gunicorn, 2 workers, SQLite) and with the yardstick (bench/yardstick.py, the same gunicorn
 settings, the same records), then harvest ListRecords oai_dc from both: with a keep-alive
 client that does not parse the pages (it follows resumption tokens with a regex), and with
@@ -177,8 +179,42 @@ def _env_for(instance: Path, database_url: str) -> dict[str, str]:
     return server_env(instance, database_url, "http://127.0.0.1:5000")
 
 
-def prepare_collection(size: int, seed: int) -> tuple[Path, Path, str]:
-    """Generate and load ``size`` records once; returns (folder, instance dir, database URL)."""
+def prepare_collection(size: int, seed: int, loaded: int) -> tuple[Path, str]:
+    """A SQLite store of ``size`` records, built once; returns (instance dir, database URL).
+
+    Up to ``loaded`` records are generated and loaded with ``jats-oai records load``; a
+    larger collection is that one copied as many times as needed (see copy_records).
+    """
+    if size <= loaded:
+        return load_generated(size, seed)
+    root = DATA_DIR / f"collection-{size}-seed{seed}-from{loaded}"
+    instance = root / "instance"
+    database_url = f"sqlite:///{instance / 'jats-oai.sqlite3'}"
+    done = root / "copied.ok"
+    if done.exists():
+        return instance, database_url
+    base_instance, base_url = load_generated(loaded, seed)
+    if root.exists():
+        shutil.rmtree(root)
+    instance.mkdir(parents=True)
+    _, source = open_bench_store(base_instance, base_url)
+    _, target = open_bench_store(instance, database_url)
+    t0 = time.perf_counter()
+    try:
+        copied = copy_records(source, target, limit=size, copies=-(-size // loaded))
+    finally:
+        source.close()
+        target.close()
+    print(
+        f"  copied the {loaded} loaded records up to {copied} in {time.perf_counter() - t0:.1f} s",
+        flush=True,
+    )
+    done.write_text(f"{copied} records\n")
+    return instance, database_url
+
+
+def load_generated(size: int, seed: int) -> tuple[Path, str]:
+    """Generate ``size`` records and load them with ``jats-oai records load``, once."""
     from bench.generate import iter_records
 
     root = DATA_DIR / f"collection-{size}-seed{seed}"
@@ -187,7 +223,7 @@ def prepare_collection(size: int, seed: int) -> tuple[Path, Path, str]:
     database_url = f"sqlite:///{instance / 'jats-oai.sqlite3'}"
     done = root / "loaded.ok"
     if done.exists():
-        return records, instance, database_url
+        return instance, database_url
     if root.exists():
         shutil.rmtree(root)
     records.mkdir(parents=True)
@@ -212,7 +248,7 @@ def prepare_collection(size: int, seed: int) -> tuple[Path, Path, str]:
     seconds = time.perf_counter() - t0
     print(f"  loaded into SQLite in {seconds:.1f} s ({size / seconds:.0f} records/s)", flush=True)
     done.write_text(f"{size} records\n")
-    return records, instance, database_url
+    return instance, database_url
 
 
 def open_bench_store(instance: Path, database_url: str):
@@ -249,37 +285,48 @@ def fresh_database(server_url: str, name: str) -> str:
     return parts._replace(path=f"/{name}").geturl()
 
 
-def copy_store(instance: Path, database_url: str, target_url: str) -> None:
-    """Copy the SQLite collection into another store through the store interface."""
+def copy_records(source: object, target: object, limit: int | None = None, copies: int = 1) -> int:
+    """Copy records through the store interface; copy k > 0 of a record gets ``-copy{k}``.
+
+    Copies are the same rendered records under new identifiers (the identifier is replaced
+    in every payload too), so a large collection is built from a smaller loaded one.
+    """
     from app.store.base import RecordDraft
 
-    _, source = open_bench_store(instance, database_url)
-    _, target = open_bench_store(instance.parent / "instance-copy", target_url)
-    try:
-        for info in source.sets():
-            target.put_set(info)
-        batch = []
-        for identifier, origin in source.iter_identifiers():
+    for info in source.sets():
+        target.put_set(info)
+    live = list(source.iter_identifiers())
+    written = 0
+    batch: list[RecordDraft] = []
+    for copy in range(copies):
+        suffix = f"-copy{copy}" if copy else ""
+        for identifier, origin in live:
+            if limit is not None and written >= limit:
+                break
             header = source.header(identifier)
-            formats = {p: source.payload(identifier, p) for p in source.formats_of(identifier)}
+            new_id = identifier + suffix
+            formats = {}
+            for prefix in source.formats_of(identifier):
+                payload = source.payload(identifier, prefix)
+                if payload is not None:
+                    formats[prefix] = payload.replace(identifier.encode(), new_id.encode())
             batch.append(
                 RecordDraft(
-                    identifier=identifier,
+                    identifier=new_id,
                     source=source.source(identifier) or b"",
-                    content_hash=source.content_hash(identifier) or "",
+                    content_hash=f"{source.content_hash(identifier)}{suffix}",
                     sets=header.sets if header else (),
-                    formats={p: v for p, v in formats.items() if v is not None},
+                    formats=formats,
                     summary=source.summary(identifier) or {},
-                    origin=origin,
+                    origin=f"{origin}{suffix}" if origin else None,
                 )
             )
+            written += 1
             if len(batch) == 500:
                 target.put_many(batch, actor="bench")
                 batch = []
-        target.put_many(batch, actor="bench")
-    finally:
-        source.close()
-        target.close()
+    target.put_many(batch, actor="bench")
+    return written
 
 
 # --- servers -----------------------------------------------------------------------------------
@@ -337,24 +384,31 @@ class Figures:
         return statistics.median(self.rates)
 
 
-def measure(server: RunningServer, label: str, expected: int, repeat: int, sickle: bool) -> Figures:
-    figures = Figures(label)
-    last: Harvest | None = None
+def measure(
+    servers: dict[str, RunningServer], expected: int, repeat: int, sickle: bool
+) -> dict[str, Figures]:
+    """Full harvests of each server in turn, ``repeat`` rounds, so both share the same noise."""
+    figures = {label: Figures(label) for label in servers}
+    last: dict[str, Harvest] = {}
     for _ in range(repeat):
-        with RssSampler(server.process.pid) as sampler:
-            last = raw_harvest(server.oai_url)
-        if last.records != expected:
-            raise SystemExit(f"{label}: harvested {last.records} records, expected {expected}")
-        figures.rates.append(last.rate)
-        figures.memory = sampler.summary()
-    assert last is not None
+        for label, server in servers.items():
+            with RssSampler(server.process.pid) as sampler:
+                harvest = raw_harvest(server.oai_url)
+            if harvest.records != expected:
+                raise SystemExit(f"{label}: harvested {harvest.records} records, not {expected}")
+            figures[label].rates.append(harvest.rate)
+            figures[label].memory = sampler.summary()
+            last[label] = harvest
     first_query = f"verb=ListRecords&metadataPrefix={PREFIX}"
-    figures.first_ms = 1000 * page_latency(server.oai_url, first_query, 25)
-    if last.last_token:
-        last_query = f"verb=ListRecords&resumptionToken={quote(last.last_token, safe='')}"
-        figures.last_ms = 1000 * page_latency(server.oai_url, last_query, 25)
-    if sickle:
-        figures.sickle_rate = sickle_harvest(server.oai_url).rate
+    for label, server in servers.items():
+        figures[label].first_ms = 1000 * page_latency(server.oai_url, first_query, 15)
+        if last[label].last_token:
+            token = quote(last[label].last_token, safe="")
+            figures[label].last_ms = 1000 * page_latency(
+                server.oai_url, f"verb=ListRecords&resumptionToken={token}", 15
+            )
+        if sickle:
+            figures[label].sickle_rate = sickle_harvest(server.oai_url).rate
     return figures
 
 
@@ -378,7 +432,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, nargs="+", default=[10000, 100000])
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=3, help="full harvests per server")
+    parser.add_argument(
+        "--loaded",
+        type=int,
+        default=10000,
+        help="records loaded through the pipeline; larger collections copy them (default 10000)",
+    )
+    parser.add_argument("--repeat", type=int, default=5, help="full harvests per server")
     parser.add_argument("--no-sickle", action="store_true", help="skip the parsing client")
     parser.add_argument(
         "--database-url",
@@ -394,25 +454,37 @@ def main(argv: list[str] | None = None) -> int:
     )
     for size in args.records:
         print(f"\n-- collection of {size} records --", flush=True)
-        _, instance, database_url = prepare_collection(size, args.seed)
+        instance, database_url = prepare_collection(size, args.seed, args.loaded)
         yardstick_db = build_yardstick(instance, database_url)
         limit_server = start_yardstick(yardstick_db, instance)
         ours_server = start_ours(instance, database_url)
         try:
-            limit = measure(limit_server, "yardstick", size, args.repeat, not args.no_sickle)
-            ours = measure(ours_server, "jats-oai (SQLite)", size, args.repeat, not args.no_sickle)
+            found = measure(
+                {"jats-oai (SQLite)": ours_server, "yardstick": limit_server},
+                size,
+                args.repeat,
+                not args.no_sickle,
+            )
         finally:
             ours_server.stop()
             limit_server.stop()
+        ours, limit = found["jats-oai (SQLite)"], found["yardstick"]
         report(size, "SQLite", ours, limit)
         if args.database_url:
             pg_url = fresh_database(args.database_url, f"jats_oai_bench_{size}")
             t0 = time.perf_counter()
-            copy_store(instance, database_url, pg_url)
+            _, source = open_bench_store(instance, database_url)
+            _, target = open_bench_store(instance.parent / "instance-pg", pg_url)
+            try:
+                copy_records(source, target)
+            finally:
+                source.close()
+                target.close()
             print(f"  copied into PostgreSQL in {time.perf_counter() - t0:.1f} s", flush=True)
             pg_server = start_ours(instance.parent / "instance-pg", pg_url)
             try:
-                pg = measure(pg_server, "jats-oai (PostgreSQL)", size, args.repeat, False)
+                label = "jats-oai (PostgreSQL)"
+                pg = measure({label: pg_server}, size, args.repeat, False)[label]
             finally:
                 pg_server.stop()
             report(size, "PostgreSQL", pg, limit)

@@ -12,6 +12,7 @@ import pytest
 from app.config import REPO_ROOT, Settings, load_settings
 from app.store import open_store
 from app.store.base import Store
+from tests.server import RunningServer, start_server
 
 
 @pytest.fixture(scope="session")
@@ -80,3 +81,17 @@ def store(store_url: str) -> Iterator[Store]:
 def store_settings(tmp_path: Path, store_url: str) -> Settings:
     """Settings whose database is the test's ``store_url``."""
     return load_settings(instance_dir=tmp_path / "instance", database_url=store_url)
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, store_url: str) -> Iterator[RunningServer]:
+    """``jats-oai serve`` in a subprocess on 127.0.0.1 (a free port), on the test's store.
+
+    ``live_server.url`` / ``.oai_url`` to reach it, ``.load(folder)`` to run ``jats-oai
+    records load`` on the same store; stopped at teardown. See tests/server.py for more.
+    """
+    server = start_server(tmp_path / "server", store_url, rate_limit_per_minute=100_000)
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -3,6 +3,9 @@
 ``start_server`` runs ``jats-oai serve`` on 127.0.0.1 with a free port, its own instance
 folder and the database it is given, and returns once the server answers Identify.
 ``RunningServer.load`` runs ``jats-oai records load`` against the same store.
+Beside it: the real harvesters the tests use (Sickle, and pyoai's client as maintained in
+the ``oaipmh`` package), each keeping every response so the tests can validate it, the
+store's own view of the records to compare a harvest with, and generated JATS records.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +37,9 @@ from app.config import load_settings
 from app.store import open_store
 
 READY_TIMEOUT = 90.0
+TEST_DATABASE_URL = os.environ.get("JATS_OAI_TEST_DATABASE_URL", "")
+#: The stores a server test runs against, as the ``store_url`` fixture of conftest.py has them.
+STORE_KINDS = ["sqlite", "postgres"] if TEST_DATABASE_URL else ["sqlite"]
 _ANNOUNCE = re.compile(r"OAI-PMH base URL: (\S+)")
 
 
@@ -269,3 +278,26 @@ def write_generated(folder: Path, count: int, *, skip: int = 0, seed: int = 7) -
         path.write_bytes(data)
         paths.append(path)
     return paths
+
+
+@contextmanager
+def fresh_store_url(kind: str, folder: Path) -> Iterator[str]:
+    """An empty store of ``kind`` for a server shared by several tests (a module's worth).
+
+    The same stores as conftest's ``store_url``: a SQLite file, or a PostgreSQL schema of
+    its own on the test database, dropped afterwards.
+    """
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'store.sqlite3'}"
+        return
+    import psycopg
+
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in TEST_DATABASE_URL else "?"
+    try:
+        yield f"{TEST_DATABASE_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")

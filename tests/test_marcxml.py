@@ -150,7 +150,8 @@ def test_multilingual_scielo_article(scielo: etree._Element) -> None:
     assert len(fields(scielo, "700")) == 7
     (title,) = fields(scielo, "245")
     assert title.get("ind2") == "0"
-    assert sub(title, "a")[0].endswith("in the first two years of a child’s life: a cross-sectional study")
+    assert sub(title, "a")[0].endswith(
+        "in the first two years of a child’s life: a cross-sectional study")
     parallel = [sub(f, "a")[0] for f in fields(scielo, "246")]
     assert parallel[0] == ("Lactancia materna y enfermedades prevalentes en los dos primeros años "
                            "de vida del niño: un estudio transversal")
@@ -294,3 +295,16 @@ def test_control_characters_do_not_reach_the_record(schema_dir: Path) -> None:
     record = render(_article(titles=(LangText("Bad\x0bchar\x01acters", "en"),)))
     assert sub(fields(record, "245")[0], "a") == ["Badcharacters"]
     assert_valid(record, schema_dir)
+
+
+def test_every_doi_gets_its_own_024(corpus_dir: Path) -> None:
+    record = record_of(corpus_dir / "jats-real" / "elife-preprint-103870-v2.xml")
+    assert [sub(f, "a") for f in fields(record, "024")] == [
+        ["10.7554/eLife.103870"], ["10.7554/eLife.103870.2"]]  # the article and its version
+
+
+def test_a_long_author_list_is_abridged_in_the_statement_of_responsibility() -> None:
+    people = tuple(Contributor(surname=f"Author{i}", given_names="A.") for i in range(5))
+    record = render(_article(contributors=people))
+    assert sub(fields(record, "245")[0], "c") == ["A. Author0 [and 4 others]"]
+    assert len(fields(record, "700")) == 4  # every author still has an added entry

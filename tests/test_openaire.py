@@ -308,3 +308,29 @@ def test_orcid_and_languages_of_a_constructed_article(schema_dir: Path) -> None:
     assert texts(root, "datacite:creators/datacite:creator/datacite:nameIdentifier") == [
         "0000-0002-1825-0097"]
     assert_valid(root, schema_dir)
+
+
+def test_a_malformed_language_tag_is_left_off_not_emitted_broken(schema_dir: Path) -> None:
+    root = render(_article(titles=(LangText("Title", "en.us"),),
+                           abstracts=(LangText("Text", "x y"),)))
+    assert root.find("datacite:titles/datacite:title", NS).get(XML_LANG) is None
+    assert root.find("dc:description", NS).get(XML_LANG) is None
+    assert_valid(root, schema_dir)
+
+
+MATH_TITLE = b"""<article xmlns:mml="http://www.w3.org/1998/Math/MathML" xml:lang="en">
+<front><journal-meta><journal-title-group><journal-title>J</journal-title></journal-title-group>
+</journal-meta><article-meta><title-group><article-title>Solving <inline-formula><mml:math>
+<mml:msup><mml:mi>x</mml:mi><mml:mn>2</mml:mn></mml:msup><mml:mo>=</mml:mo><mml:mn>4</mml:mn>
+</mml:math></inline-formula> in <italic>closed</italic> form<xref ref-type="fn" rid="f1">1</xref>
+</article-title><trans-title-group xml:lang="de"><trans-title>Die Gleichung</trans-title>
+</trans-title-group></title-group></article-meta></front></article>"""
+
+
+def test_mathml_and_markup_in_a_title_read_as_text() -> None:
+    """The title a reader sees: MathML as its tokens, no lost word between inline elements,
+    no footnote marker."""
+    article = read_article(etree.fromstring(MATH_TITLE))
+    titles = render(article).findall("datacite:titles/datacite:title", NS)
+    assert [(t.text, t.get(XML_LANG), t.get("titleType")) for t in titles] == [
+        ("Solving x2=4 in closed form", "en", None), ("Die Gleichung", "de", "TranslatedTitle")]

@@ -314,3 +314,49 @@ def test_editors_see_the_history_readers_do_not(web: Web) -> None:
     web.login(editor)
     page = editor.get(f"/articles/{SEED_ID}").get_data(as_text=True)
     assert "Manage this article" in page and "loader" in page
+
+
+# --- real publishers' JATS -------------------------------------------------------------------
+
+VARIED = {
+    "jats-real/scielo-0102-469838419.xml": ("pt", 2, "e38419"),
+    "jats-real/redalyc-63543879003.xml": ("es", 0, None),
+    "jats-cyrillic/pensoft-mycokeys.1.2066.xml": (None, 0, None),
+    "jats-real/elife-36842.xml": (None, None, None),
+    "jats-real/peerj-182.xml": (None, None, None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VARIED))
+def test_pages_of_real_articles_pass_the_same_checks(web: Web, corpus_dir: Path,
+                                                     name: str) -> None:
+    """Titles in several languages, ORCID iDs, e-locators, Cyrillic, large articles."""
+    from app.ingest import Prepared, commit, prepare
+
+    prepared = prepare((corpus_dir / name).read_bytes(), settings=web.settings, origin=name)
+    assert isinstance(prepared, Prepared), [e.message for e in prepared.errors][:3]
+    commit(web.store, prepared, actor=EDITOR)
+    article = prepared.article
+    answer = web.client().get(f"/articles/{prepared.draft.identifier}")
+    assert answer.status_code == 200
+    text = answer.get_data(as_text=True)
+    assert html_problems(text) == []
+    doc = html.document_fromstring(text)
+    assert doc.get("lang") == "en"
+    (h1,) = doc.iter("h1")
+    title_lang, orcids, elocation = VARIED[name]
+    assert h1.get("lang") == (title_lang or article.titles[0].lang)
+    assert _meta(doc, "citation_title") == [article.title]
+    assert len(_meta(doc, "citation_author")) == len(article.authors)
+    translated = doc.xpath("//p[@class='trans-title']")
+    assert [(p.text_content(), p.get("lang")) for p in translated] == \
+        [(t.text, t.lang) for t in article.titles[1:]]
+    data = json.loads(doc.xpath("string(//script[@type='application/ld+json'])"))
+    assert data["headline"] == article.title
+    if orcids is not None:
+        rels = [link for link in _parse_link_header(answer.headers["Link"])
+                if link["rel"] == "author"]
+        assert len(rels) == orcids
+    if elocation:
+        assert _meta(doc, "citation_firstpage") == [elocation]
+        assert f"article {elocation}" in doc.xpath("string(//p[@class='journal'])")

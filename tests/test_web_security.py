@@ -33,7 +33,9 @@ XXE_SYSTEM = b"""<?xml version="1.0"?>
 <article><front><article-meta><title-group><article-title>&leak;</article-title>
 </title-group></article-meta></front></article>"""
 XXE_PUBLIC = b"""<?xml version="1.0"?>
-<!DOCTYPE article PUBLIC "-//NLM//DTD JATS (Z39.96) Journal Archiving and Interchange DTD v1.3 20210610//EN" "file:///etc/passwd">
+<!DOCTYPE article PUBLIC
+ "-//NLM//DTD JATS (Z39.96) Journal Archiving and Interchange DTD v1.3 20210610//EN"
+ "file:///etc/passwd">
 <article dtd-version="1.3"><front/></article>"""
 LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE article [<!ENTITY a "lollollollollollollollollollol">
@@ -274,8 +276,8 @@ def test_a_request_far_over_the_limit_is_cut_off_before_it_is_read(web: Web) -> 
 def test_only_xml_content_types_are_accepted(web: Web) -> None:
     client = web.client()
     token = _form(web, client)
-    pdf = client.post("/validate", data={"csrf_token": token,
-                                         "file": _file(b"%PDF-1.7", "paper.pdf", "application/pdf")})
+    pdf = client.post("/validate", data={
+        "csrf_token": token, "file": _file(b"%PDF-1.7", "paper.pdf", "application/pdf")})
     assert pdf.status_code == 415
     assert "only JATS XML files are accepted" in pdf.get_data(as_text=True)
     nxml = client.post("/validate", data={

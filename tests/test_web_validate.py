@@ -86,7 +86,8 @@ def test_each_problem_has_line_column_path_message_and_source(web: Web) -> None:
 def test_pasted_xml_is_validated_like_a_file(web: Web) -> None:
     client = web.client()
     token = csrf_from(client.get("/validate").get_data(as_text=True))
-    answer = client.post("/validate", data={"csrf_token": token, "xml": "<article><oops></article>"})
+    answer = client.post("/validate",
+                         data={"csrf_token": token, "xml": "<article><oops></article>"})
     page = answer.get_data(as_text=True)
     assert answer.status_code == 200
     assert "Not usable" in page and "Malformed" in page and "Line 1" in page

@@ -93,7 +93,8 @@ def csrf_from(html: str) -> str:
     return found.group(1)
 
 
-VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
+VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                  "source", "track", "wbr"})
 
 
 class StrictHTML(HTMLParser):

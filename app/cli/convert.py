@@ -38,9 +38,12 @@ def journal_default_access(settings: Settings, series: str) -> str | None:
     """The journal's stated access right (records/journals.toml), for records that say none."""
     from app.ingest import journal_settings
 
+    path = Path(settings.records_dir) / "journals.toml"
     try:
-        journals = journal_settings(Path(settings.records_dir) / "journals.toml")
-    except (OSError, tomllib.TOMLDecodeError):
+        journals = journal_settings(path)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        print(f"warning: {path} cannot be read ({exc}); no journal setting applies",
+              file=sys.stderr)
         return None
     value = journals.get(series, {}).get("default_access_right")
     return value if isinstance(value, str) and value else None

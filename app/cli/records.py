@@ -163,6 +163,7 @@ def load_folder(
     loaded = {o: (i, h) for i, o, h in store.iter_loaded(prefix) if o is not None}
     seen: dict[str, Path] = {}
     rejected_origins: set[str] = set()
+    named: dict[str, SetInfo] = {}  # sets already stored by this load
     bar = Progress(len(files), err, progress)
 
     todo: list[Path] = []
@@ -197,7 +198,9 @@ def load_folder(
             continue
         seen[draft.identifier] = outcome.path
         existed = store.header(draft.identifier)
-        if not store_draft(store, draft, outcome.sets, actor=ACTOR).changed:
+        new_sets = tuple(s for s in outcome.sets if named.get(s.spec) != s)
+        named.update((s.spec, s) for s in new_sets)
+        if not store_draft(store, draft, new_sets, actor=ACTOR).changed:
             report.unchanged += 1
             continue
         kind = "added" if existed is None or existed.deleted else "changed"

@@ -28,7 +28,7 @@ from lxml import etree
 
 from app.config import DEFAULT_SCHEMA_DIR, ENV_PREFIX, Settings
 from app.crosswalks.registry import CrosswalkError, Document, MetadataFormat, RenderContext
-from app.jats.text import local
+from app.jats.text import is_jats_namespace, local
 
 NS = "https://jats.nlm.nih.gov/ns/publishing/1.3/"
 XLINK = "http://www.w3.org/1999/xlink"
@@ -40,7 +40,6 @@ OASIS = "http://docs.oasis-open.org/ns/oasis-exchange/table"
 # Prefixes JATS DTDs bind through defaulted attributes; a record parsed without its DTD may
 # carry them unbound ("xlink:href" as a plain name), and they are bound here.
 KNOWN_PREFIXES = {"xlink": XLINK, "mml": MML, "ali": ALI, "xsi": XSI, "oasis": OASIS}
-FOREIGN = frozenset(KNOWN_PREFIXES.values()) | {XML}
 
 SOURCE_DIR = "jats-1.3/publishing"
 DRIVER = "JATS-journalpublishing1-3-mathml3.xsd"
@@ -202,7 +201,8 @@ def _element_name(tag: str, mathml: bool = False) -> str:
         return f"{{{MML}}}{tag}"
     if tag.startswith("{"):
         ns, name = tag[1:].split("}", 1)
-        return tag if ns in FOREIGN else f"{{{NS}}}{name}"
+        # Another JATS namespace (PMC's) becomes ours; any other namespace is left alone.
+        return f"{{{NS}}}{name}" if is_jats_namespace(ns) else tag
     if ":" in tag:
         prefix, name = tag.split(":", 1)
         if prefix in KNOWN_PREFIXES:

@@ -15,7 +15,7 @@ from lxml import etree
 
 from app.crosswalks.registry import Document, MetadataFormat, RenderContext
 from app.jats.model import Article, Contributor, LangText
-from app.jats.text import iso639_2b, iso639_3, normalise_space
+from app.jats.text import iso639_2b, iso639_3, xml_safe
 
 NS = "http://www.loc.gov/MARC21/slim"
 SCHEMA_LOCATION = "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd"
@@ -37,7 +37,7 @@ LANGUAGE_NAMES = {
 
 def clean(text: str | None) -> str:
     """One line of XML-safe text: whitespace collapsed, characters XML forbids dropped."""
-    return normalise_space(text) if text else ""
+    return " ".join(xml_safe(text).split()) if text else ""
 
 
 _ORCID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])\s*$", re.IGNORECASE)
@@ -163,6 +163,14 @@ def _main_title(article: Article) -> LangText | None:
     return next((t for t in article.titles if clean(t.text)), None)
 
 
+def _responsibility(article: Article) -> str:
+    """245 $c: the authors, or the first and "[and N others]" beyond three (RDA 2.4.1.5)."""
+    names = [c.display_name for c in article.authors if clean(c.display_name)]
+    if len(names) > 3:
+        return f"{names[0]} [and {len(names) - 1} others]"
+    return "; ".join(names)
+
+
 def _title_fields(article: Article, has_main_entry: bool) -> list[Field]:
     main = _main_title(article)
     if main is None:
@@ -175,9 +183,8 @@ def _title_fields(article: Article, has_main_entry: bool) -> list[Field]:
     own = [s for s in subtitles if s.lang in (None, main.lang, main_lang)]
     if own:
         title.add("b", own[0].text)
-    names = "; ".join(c.display_name for c in article.authors if c.display_name)
-    title.add("c", names)
-    fields = [title]
+    title.add("c", _responsibility(article))
+    made = [title]
     for other in article.titles:
         if other is main or not clean(other.text):
             continue
@@ -185,8 +192,8 @@ def _title_fields(article: Article, has_main_entry: bool) -> list[Field]:
         sub = next((s for s in subtitles if s.lang and s.lang == other.lang), None)
         if sub is not None:
             parallel.add("b", sub.text)
-        fields.append(parallel)
-    return fields
+        made.append(parallel)
+    return made
 
 
 def _language_name(tag: str | None) -> str | None:
@@ -256,14 +263,14 @@ def _issn(article: Article) -> str | None:
 def _fixed_008(article: Article) -> str:
     """Continuing-resources 008 for a serial component part (40 positions)."""
     issued = article.issued
-    if issued:
-        entered = f"{issued.year % 100:02d}{issued.month or 1:02d}{issued.day or 1:02d}"
+    if issued and 1000 <= issued.year <= 9999:
+        month = issued.month if issued.month and 1 <= issued.month <= 12 else 1
+        day = issued.day if issued.day and 1 <= issued.day <= 31 else 1
+        entered = f"{issued.year % 100:02d}{month:02d}{day:02d}"
         dates = f"s{issued.year:04d}    "
     else:
-        entered = "000101"
-        dates = "nuuuuuuuu"
-    lang = iso639_2b(article.lang)
-    value = (
+        entered, dates = "000101", "nuuuuuuuu"
+    return (
         entered                  # 00-05 date entered on file (publication date: stable output)
         + dates                  # 06 type of date, 07-10 date 1, 11-14 date 2
         + "xx "                  # 15-17 place of publication: not coded
@@ -277,12 +284,10 @@ def _fixed_008(article: Article) -> str:
         + "0"                    # 29 conference publication: no
         + "   "                  # 30-32 undefined
         + "||"                   # 33 original alphabet of title, 34 entry convention
-        + (lang or "und")        # 35-37 language
+        + (iso639_2b(article.lang) or "und")[:3].ljust(3)  # 35-37 language
         + " "                    # 38 modified record
         + "d"                    # 39 cataloging source: other
     )
-    assert len(value) == 40, value
-    return value
 
 
 LEADER = "00000nab a22000007c 4500"
@@ -310,8 +315,9 @@ def _access_field(article: Article, context: RenderContext) -> Field | None:
 def fields(article: Article, context: RenderContext) -> list[Field]:
     """Every variable data field of the record, in tag order."""
     out: list[Field] = []
-    if article.doi:
-        out.append(_field("024", "7", " ", ("a", article.doi), ("2", "doi")))
+    for doi in dict.fromkeys(clean(v) for k, v in article.article_ids if k == "doi"):
+        if doi:
+            out.append(_field("024", "7", " ", ("a", doi), ("2", "doi")))
     main_lang = iso639_2b(article.lang)
     summary_langs: list[str] = []
     for abstract in article.abstracts:
@@ -405,7 +411,7 @@ def _record(article: Article, context: RenderContext) -> etree._Element:
     for made in fields(article, context):
         data = etree.SubElement(root, f"{{{NS}}}datafield", tag=made.tag, ind1=made.ind1,
                                 ind2=made.ind2)
-        for code, value in made.subfields or ():
+        for code, value in made.subfields:
             etree.SubElement(data, f"{{{NS}}}subfield", code=code).text = value
     return root
 

@@ -35,7 +35,7 @@ _XS_LANGUAGE = re.compile(r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$")
 # Other identifiers, written as resolvable URLs or registered info URIs.
 ID_FORMS = {
     "pmid": "info:pmid/{}",
-    "pmcid": "https://www.ncbi.nlm.nih.gov/pmc/articles/{}/",
+    "pmcid": "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC{}/",
     "pmc": "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC{}/",
     "arxiv": "https://arxiv.org/abs/{}",
     "handle": "https://hdl.handle.net/{}",
@@ -127,6 +127,8 @@ def identifiers(article: Article, context: RenderContext) -> list[str]:
     for kind, value in article.article_ids:
         if kind == "doi":
             out.append(f"https://doi.org/{value}")
+        elif kind in ("pmc", "pmcid"):
+            out.append(ID_FORMS[kind].format(value.upper().removeprefix("PMC")))
         elif kind in ID_FORMS:
             out.append(ID_FORMS[kind].format(value))
     return list(dict.fromkeys(out))

@@ -8,6 +8,8 @@ Mandatory is either present or explained by :func:`missing_mandatory`.
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from app.crosswalks.marcxml import access_right, clean, license_name, orcid_id
@@ -33,6 +35,8 @@ ACCESS_RIGHTS = {
 JOURNAL_ARTICLE = ("http://purl.org/coar/resource_type/c_6501", "journal article")
 VERSION_OF_RECORD = ("http://purl.org/coar/version/c_970fb48d4fbd8a85", "VoR")
 ALTERNATE_IDS = {"doi": "DOI", "pmid": "PMID", "pmcid": "PMCID", "arxiv": "arXiv"}
+# xs:language, which xml:lang must match; a tag that does not is left off, not emitted broken.
+_XS_LANGUAGE = re.compile(r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$")
 FULL_TEXT_TYPES = {".pdf": "application/pdf", ".epub": "application/epub+zip"}
 
 
@@ -44,8 +48,11 @@ def _add(parent: etree._Element, ns: str, name: str, text: str | None = None,
          **attrs: str | None) -> etree._Element:
     el = etree.SubElement(parent, _q(ns, name))
     for key, value in attrs.items():
-        if value:
-            el.set(XML_LANG if key == "lang" else key, value)
+        if key == "lang":
+            if value and _XS_LANGUAGE.match(value):
+                el.set(XML_LANG, value)
+        elif value:
+            el.set(key, value)
     if text is not None:
         el.text = text
     return el

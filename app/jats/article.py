@@ -25,11 +25,11 @@ from app.jats.model import (
 )
 from app.jats.text import (
     BLOCK,
-    MML_NS,
     XLINK_NS,
     XML_LANG,
     abstract_text,
     citation_text,
+    is_jats_namespace,
     local,
     normalise_lang,
     normalise_space,
@@ -38,20 +38,7 @@ from app.jats.text import (
     title_text,
 )
 
-ALI_NS = "http://www.niso.org/schemas/ali/1.0/"
 HREF = f"{{{XLINK_NS}}}href"
-# Namespaces that are not JATS: their elements keep their names when a namespaced article is read.
-FOREIGN_NS = frozenset(
-    {
-        MML_NS,
-        XLINK_NS,
-        ALI_NS,
-        "http://www.w3.org/2001/XMLSchema-instance",
-        "http://docs.oasis-open.org/ns/oasis-exchange/table",
-        "http://www.w3.org/1999/xhtml",
-        "http://www.w3.org/XML/1998/namespace",
-    }
-)
 # Abstract types that are summaries for another audience, not the abstract a catalogue shows.
 SECONDARY_ABSTRACTS = frozenset(
     {
@@ -186,7 +173,9 @@ def _href(el: etree._Element) -> str:
 
 
 def _jats_ns(tag: object) -> bool:
-    return isinstance(tag, str) and tag.startswith("{") and tag[1:].split("}")[0] not in FOREIGN_NS
+    return (
+        isinstance(tag, str) and tag.startswith("{") and is_jats_namespace(tag[1:].split("}")[0])
+    )
 
 
 def _children(parent: etree._Element | None, name: str) -> list[etree._Element]:
@@ -824,10 +813,14 @@ def _reference(ref: etree._Element, cites: list[etree._Element]) -> Reference:
     readable = next((c for c in cites if local(c.tag) != "element-citation"), None)
     text = citation_text(readable if readable is not None else tagged)
 
+    parts: dict[str, list[etree._Element]] = {}
+    for el in tagged.iter(etree.Element):
+        parts.setdefault(local(el.tag), []).append(el)
+
     def first(*names: str) -> str | None:
         for name in names:
-            for el in tagged.iter():
-                if local(el.tag) == name and not _inside(el, "person-group", tagged):
+            for el in parts.get(name, ()):
+                if not _inside(el, "person-group", tagged):
                     value = title_text(el)
                     if value:
                         return value
@@ -865,6 +858,14 @@ def _reference(ref: etree._Element, cites: list[etree._Element]) -> Reference:
     comment = "; ".join(
         text_of(c) for c in tagged.iter() if local(c.tag) == "comment" and text_of(c)
     ) or None
+    kind = (tagged.get("publication-type") or tagged.get("citation-type") or "").lower()
+    source = first("source")
+    if kind in ("chapter", "book-chapter") and first("chapter-title"):
+        # A chapter's own title is its chapter-title; an article-title beside it names the book.
+        title = first("chapter-title")
+        source = source or first("article-title")
+    else:
+        title = first("article-title", "chapter-title", "part-title", "data-title")
     label_el = _child(ref, "label")
     return Reference(
         text=text,
@@ -872,9 +873,9 @@ def _reference(ref: etree._Element, cites: list[etree._Element]) -> Reference:
         label=text_of(label_el) if label_el is not None else None,
         publication_type=tagged.get("publication-type") or tagged.get("citation-type") or None,
         authors=tuple(authors),
-        title=first("article-title", "chapter-title", "part-title", "data-title"),
+        title=title,
         trans_title=first("trans-title"),
-        source=first("source"),
+        source=source,
         trans_source=first("trans-source"),
         year=first("year"),
         volume=first("volume"),

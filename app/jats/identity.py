@@ -17,13 +17,17 @@ from urllib.parse import quote
 from app.jats.model import Article
 from app.store.base import SetInfo
 
-#: Cyrillic letters (Russian, Belarusian, Ukrainian) in a readable ASCII romanisation.
-_CYRILLIC = {
+#: Cyrillic letters (Russian, Belarusian, Ukrainian) in a readable ASCII romanisation, and
+#: the few Latin letters that do not decompose to ASCII.
+_ROMAN = {
     "а": "a", "б": "b", "в": "v", "г": "g", "ґ": "g", "д": "d", "е": "e", "ё": "yo", "є": "ye",
     "ж": "zh", "з": "z", "и": "i", "і": "i", "ї": "yi", "й": "y", "к": "k", "л": "l", "м": "m",
     "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ў": "u", "ф": "f",
     "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "",
-    "э": "e", "ю": "yu", "я": "ya", "'": "", "’": "",
+    "э": "e", "ю": "yu", "я": "ya", "'": "", "’": "", "№": "",
+    # Latin letters that Unicode decomposition does not reduce to ASCII.
+    "œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th",
+    "ı": "i",
 }  # fmt: skip
 
 #: Characters the OAI identifier syntax admits in the local part, besides letters and digits.
@@ -46,8 +50,8 @@ def transliterate(text: str) -> str:
     out = []
     for ch in text:
         low = ch.lower()
-        if low in _CYRILLIC:
-            rom = _CYRILLIC[low]
+        if low in _ROMAN:
+            rom = _ROMAN[low]
             out.append(rom.capitalize() if ch != low and rom else rom)
         else:
             out.append(ch)

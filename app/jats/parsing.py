@@ -87,11 +87,37 @@ def _parser(schemas: SchemaDirectory | None, *, with_dtd: bool, entities: bool,
     return parser
 
 
+_WELL_FORMED: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"xmlParseEntityRef: no name"),
+     "A bare '&' does not start an entity; write it as &amp;."),
+    (re.compile(r"Opening and ending tag mismatch: (\S+) line (\d+) and (\S+)"),
+     "The tag <{0}> opened on line {1} is closed by </{2}>."),
+    (re.compile(r"Premature end of data in tag (\S+) line (\d+)"),
+     "The file ends before <{0}> (opened on line {1}) is closed."),
+    (re.compile(r"EndTag: '</' not found"), "The file ends inside an element."),
+    (re.compile(r"Extra content at the end of the document"),
+     "There is content after the end of the root element."),
+    (re.compile(r"Start tag expected, '<' not found"), "No element where one must start."),
+    (re.compile(r"Unescaped '<' not allowed in attributes values"),
+     "A '<' inside an attribute value must be written &lt;."),
+    (re.compile(r"Char 0x[0-9A-F]+ out of allowed range|PCDATA invalid Char value"),
+     "The file contains a control character XML does not allow."),
+]
+
+
+def _plain_malformed(raw: str) -> str:
+    for pattern, text in _WELL_FORMED:
+        m = pattern.search(raw)
+        if m:
+            return "Not well-formed XML: " + text.format(*m.groups())
+    return f"Not well-formed XML: {raw.strip()}."
+
+
 def _from_log(entry: etree._LogEntry, kind: str | None = None) -> Problem:
     found_kind, message = describe(entry.message)
     kind = kind or found_kind
     if kind == "schema-error":
-        kind, message = "malformed", f"Not well-formed XML: {entry.message.strip()}."
+        kind, message = "malformed", _plain_malformed(entry.message)
     return Problem(kind=kind, message=message, line=entry.line or None,
                    column=entry.column or None, raw=entry.message.strip())
 

@@ -7,6 +7,8 @@ becomes the text a reader would say, and words never run together where block el
 
 from __future__ import annotations
 
+import functools
+import html.entities
 import re
 from collections.abc import Iterable
 
@@ -38,6 +40,11 @@ CITATION_PARTS = frozenset(
         "institution", "month", "day", "series", "isbn", "issn", "data-title", "version",
     }
 )
+# Names and name parts that records run together without a space (TaxPub's genus and
+# species, two authors in a row): a space goes between two of them, none around them.
+WORD_PARTS = frozenset(
+    {"taxon-name-part", "given-names", "surname", "prefix", "suffix", "name", "string-name"}
+)
 # Elements that are not part of the running text a reader sees in metadata.
 ALWAYS_DROP = frozenset({"fn", "fn-group", "target", "object-id", "alt-text", "long-desc"})
 # Markers that point elsewhere: dropped from titles, kept elsewhere only when they carry words.
@@ -61,7 +68,7 @@ _TEX_SYMBOLS = {
     "sum": "∑", "prod": "∏", "int": "∫", "sqrt": "√", "degree": "°", "circ": "°",
     "prime": "′", "ell": "ℓ", "hbar": "ℏ", "in": "∈", "cdots": "⋯", "ldots": "…", "dots": "…",
 }
-_TEX_COMMAND = re.compile(r"\\([A-Za-z]+)\s*")
+_TEX_COMMAND = re.compile(r"\\([A-Za-z]+)")
 _TEX_PREAMBLE = re.compile(
     r"\\(documentclass|usepackage|setlength|pagestyle)(\[[^\]]*\])?\{[^}]*\}(\{[^}]*\})?"
 )
@@ -71,8 +78,20 @@ def local(tag: object) -> str:
     """The local name of an element tag (comments and PIs have none), without any prefix."""
     if not isinstance(tag, str):
         return ""
+    return _local(tag)
+
+
+@functools.lru_cache(maxsize=4096)
+def _local(tag: str) -> str:
     # "mml:math" stays a literal name when a record leaves the prefix to its DTD.
     return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
+
+
+def is_jats_namespace(namespace: str | None) -> bool:
+    """True for the namespaces JATS is put in (PMC's, NLM's XSD-era one, ours)."""
+    return bool(namespace) and any(
+        hint in namespace for hint in ("jats.nlm.nih.gov", "dtd.nlm.nih.gov")
+    )
 
 
 def normalise_space(text: str) -> str:
@@ -107,7 +126,7 @@ def _math_text(el: etree._Element) -> str:
     """MathML as text: the author's alttext, else a text annotation, else its token text."""
     alt = el.get("alttext")
     if alt and alt.strip():
-        return tex_to_text(alt) if "\\" in alt else normalise_space(alt)
+        return tex_to_text(alt) if any(c in alt for c in "\\{}$") else normalise_space(alt)
     for ann in (a for a in el.iter(etree.Element) if local(a.tag) == "annotation"):
         encoding = (ann.get("encoding") or "").lower()
         body = "".join(ann.itertext())
@@ -141,6 +160,22 @@ def _alternatives(el: etree._Element, drop: frozenset[str]) -> str:
     return ""
 
 
+def entity_text(name: str) -> str:
+    """The character an entity reference left unexpanded stands for (a space if unknown)."""
+    if name.startswith("#"):
+        try:
+            return xml_safe(chr(int(name[2:], 16) if name[1:2] in "xX" else int(name[1:])))
+        except (ValueError, OverflowError):
+            return " "
+    code = html.entities.name2codepoint.get(name)
+    return chr(code) if code else " "
+
+
+def _follows_word_part(el: etree._Element) -> bool:
+    previous = el.getprevious()
+    return previous is not None and local(previous.tag) in WORD_PARTS and not previous.tail
+
+
 def _flatten(
     el: etree._Element, drop: frozenset[str], blocks: frozenset[str] = BLOCK
 ) -> str:
@@ -149,7 +184,9 @@ def _flatten(
         out.append(el.text)
     for child in el:
         name = local(child.tag)
-        if name and name not in drop:
+        if isinstance(child, etree._Entity):
+            out.append(entity_text(child.name))
+        elif name and name not in drop:
             if name == "math":
                 out.append(_math_text(child))
             elif name == "tex-math":
@@ -158,6 +195,8 @@ def _flatten(
                 out.append(_alternatives(child, drop))
             elif name in blocks:
                 out.append(" " + _flatten(child, drop, blocks) + " ")
+            elif name in WORD_PARTS and _follows_word_part(child):
+                out.append(" " + _flatten(child, drop, blocks))
             else:
                 out.append(_flatten(child, drop, blocks))
         if child.tail:

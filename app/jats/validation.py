@@ -111,7 +111,12 @@ def _check_dtd(report: ValidationReport, parsed: Parsed, schemas: SchemaDirector
     report.schema, report.tag_set, report.version = info.label, info.tag_set, info.version
     dtd = schemas.dtd(parsed.dtd_path)
     with _lock(schemas, parsed.dtd_path):
-        ok = dtd.validate(parsed.tree)
+        try:
+            ok = dtd.validate(parsed.tree)
+        except etree.LxmlError as exc:
+            report.errors.append(Problem("schema-error", "The DTD validator could not check "
+                                         f"this document: {exc}.", raw=str(exc)))
+            return
         log = dtd.error_log.filter_from_errors()
     if not ok:
         declared = _vocabulary(schemas, parsed.dtd_path)[0]
@@ -134,7 +139,12 @@ def _check_xsd(report: ValidationReport, root: etree._Element,
     report.tag_set, report.version = "Publishing", version
     schema = schemas.jats_xsd(version)
     with _lock(schemas, ("xsd", version)):
-        ok = schema.validate(root.getroottree())
+        try:
+            ok = schema.validate(root.getroottree())
+        except etree.LxmlError as exc:  # libxml2 gives up on some trees; say so, never crash
+            report.errors.append(Problem("schema-error", "The XSD validator could not check "
+                                         f"this document: {exc}.", raw=str(exc)))
+            return
         log = schema.error_log.filter_from_errors()
     if not ok:
         report.errors += _log_problems(log, version=f"JATS {version} Publishing")

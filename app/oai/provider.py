@@ -249,19 +249,11 @@ class Provider:
         tail: bytes,
     ) -> Iterator[bytes]:
         yield b"<" + element + b">\n"
-        oai = self.oai_identifier
-        for header, raw in rows:
-            identifier = oai(header.identifier)
-            if not with_payload:
-                yield (responses.header(header, identifier) + "\n").encode()
-                continue
-            payload = None
-            if not header.deleted:
-                payload = responses.clean_payload(raw, identifier) if raw is not None else None
-                if payload is None:
-                    log.error("OAI-PMH: %s left out of a ListRecords page", identifier)
-                    continue
-            yield responses.record(header, identifier, payload)
+        id_prefix = self.oai_identifier("")
+        if with_payload:
+            yield responses.page_of_records(rows, id_prefix)
+        else:
+            yield responses.page_of_headers(rows, id_prefix)
         yield tail
         yield b"</" + element + b">\n"
 

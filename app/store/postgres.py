@@ -38,7 +38,8 @@ class _Db:
         self.conn = conn
 
     def execute(self, sql: str, params: tuple | list = ()) -> Any:
-        return self.conn.execute(_pg(sql), params)
+        # Binary results: payloads arrive as raw bytes, not hex text to decode.
+        return self.conn.execute(_pg(sql), params, binary=True)
 
     def executemany(self, sql: str, rows: list[tuple]) -> None:
         with self.conn.cursor() as cur:

@@ -91,6 +91,9 @@ class SqlStore(Store):
         )
 
     def put(self, draft: RecordDraft, *, actor: str) -> PutResult:
+        bad = [s for s in draft.sets if not s or any(c.isspace() for c in s)]
+        if bad or not draft.identifier:
+            raise ValueError(f"unusable identifier or setSpec in {draft.identifier!r}: {bad}")
         set_specs = " ".join(sorted(set(draft.sets)))
         with self._connection() as db:
             row = db.execute(self._ROW + " WHERE identifier = ?", (draft.identifier,)).fetchone()

@@ -198,7 +198,7 @@ def article_page(local_id: str) -> Any:
         header=header,
         links=links,
         issue=issue,
-        page_lang=article.lang or (article.titles[0].lang if article.titles else None) or "en",
+        keyword_groups=_keyword_groups(article),
         highwire=citation.highwire_tags(article, links),
         dublin_core=citation.dublin_core_tags(article, links),
         json_ld=citation.json_ld(article, links),
@@ -211,6 +211,14 @@ def article_page(local_id: str) -> Any:
     response.headers["Link"] = citation.link_header(signposts)
     response.last_modified = header.datestamp
     return response
+
+
+def _keyword_groups(article: Article) -> list[tuple[str | None, list[str]]]:
+    """Keywords by language, in the order the record gives the languages."""
+    groups: dict[str | None, list[str]] = {}
+    for keyword in article.keywords:
+        groups.setdefault(keyword.lang, []).append(keyword.text)
+    return list(groups.items())
 
 
 def _issue_of(header: Header) -> dict[str, str] | None:

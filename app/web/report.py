@@ -64,6 +64,16 @@ class ProblemGroup:
 
 
 @dataclass(frozen=True)
+class FormatPreview:
+    """One metadata format's payload for this file, or the reason it cannot be made."""
+
+    prefix: str
+    payload: str | None
+    reason: str | None = None
+    clipped: bool = False
+
+
+@dataclass(frozen=True)
 class Preview:
     """What the crosswalks understood: the fields librarians check first."""
 
@@ -78,6 +88,7 @@ class Preview:
     references: int
     access_right: str | None
     warnings: tuple[str, ...] = ()
+    formats: tuple[FormatPreview, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -94,6 +105,8 @@ class Preview:
             "references": self.references,
             "access_right": self.access_right,
             "warnings": list(self.warnings),
+            "formats": {f.prefix: {"available": f.payload is not None, "reason": f.reason}
+                        for f in self.formats},
         }
 
 
@@ -164,7 +177,9 @@ def _column_of(lines: list[str], line: int | None, path: str | None) -> int | No
     return found[0] + 1 if len(found) == 1 else None
 
 
-def preview_of(article: Article, identifier: str | None) -> Preview:
+def preview_of(
+    article: Article, identifier: str | None, formats: tuple[FormatPreview, ...] = ()
+) -> Preview:
     authors = []
     for person in article.authors:
         affs = tuple(a.text for a in person.affiliations)
@@ -187,6 +202,7 @@ def preview_of(article: Article, identifier: str | None) -> Preview:
         references=len(article.references),
         access_right=article.access_right,
         warnings=tuple(article.warnings),
+        formats=formats,
     )
 
 

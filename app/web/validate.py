@@ -6,18 +6,20 @@ from typing import Any
 
 from flask import current_app, jsonify, render_template, request
 
+from app.crosswalks.registry import CrosswalkError, Document, formats
 from app.factory import services
+from app.jats.model import Article
 from app.jats.article import ArticleError, read_article
 from app.jats.identity import local_identifier
 from app.jats.schemas import schema_directory
 from app.jats.validation import ValidationReport, validate
 from app.web.blueprint import bp
-from app.web.report import Preview, ReportView, build, preview_of
+from app.web.report import FormatPreview, Preview, ReportView, build, preview_of
 from app.web.uploads import Upload, UploadError, from_body, from_form
 
 
 def _preview(root: Any) -> Preview | None:
-    """What the article reader makes of the tree; None when there is no article to read."""
+    """What the article reader and the crosswalks make of the tree; None without an article."""
     try:
         article = read_article(root)
     except ArticleError:
@@ -26,7 +28,31 @@ def _preview(root: Any) -> Preview | None:
         identifier: str | None = local_identifier(article)
     except ValueError:
         identifier = None
-    return preview_of(article, identifier)
+    return preview_of(article, identifier, _payloads(root, article))
+
+
+def _payloads(root: Any, article: Article) -> tuple[FormatPreview, ...]:
+    """Each registered format as ``jats-oai convert`` prints it, or why it cannot be made."""
+    from app.cli.convert import render_context
+
+    settings = services(current_app).settings
+    context = render_context(article, settings)
+    found = []
+    for prefix, fmt in formats().items():
+        try:
+            payload = fmt.render(Document(root, article), context)
+        except CrosswalkError as exc:
+            found.append(FormatPreview(prefix, None, str(exc)))
+            continue
+        except Exception as exc:  # noqa: BLE001 - a broken crosswalk must not hide the report
+            found.append(FormatPreview(prefix, None, f"internal error in the crosswalk: {exc!r}"))
+            continue
+        text = payload.decode("utf-8", "replace")
+        clipped = len(text) > MAX_PAYLOAD_CHARS
+        found.append(FormatPreview(prefix, text[:MAX_PAYLOAD_CHARS], None, clipped))
+    return tuple(found)
+
+MAX_PAYLOAD_CHARS = 60_000
 
 
 def check(upload: Upload) -> ReportView:

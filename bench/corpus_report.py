@@ -1,0 +1,61 @@
+"""The validator's figures over the shared corpus, as Markdown for docs/validation.md.
+
+    python -m bench.corpus_report
+
+Prints the verdicts per schema (tag set and version), then the error kinds by the number of
+files they occur in, each with its plain-words explanation and one real example.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from app.config import load_settings
+from app.jats.messages import explain
+from app.jats.schemas import schema_directory
+from app.jats.validation import validate_file
+
+
+def main() -> None:
+    settings = load_settings()
+    schemas = schema_directory(settings.schema_dir)
+    corpus = settings.schema_dir.parent / "corpus"
+    files = sorted(corpus.rglob("*.xml"))
+    per_schema: dict[str, Counter[str]] = defaultdict(Counter)
+    kind_files: Counter[str] = Counter()
+    kind_total: Counter[str] = Counter()
+    example: dict[str, tuple[str, str]] = {}
+    for path in files:
+        report = validate_file(path, schemas=schemas, max_bytes=settings.max_upload_bytes)
+        per_schema[report.schema or "(none: unusable input)"][report.status] += 1
+        seen = set()
+        for p in report.errors:
+            kind_total[p.kind] += 1
+            seen.add(p.kind)
+            example.setdefault(p.kind, (str(Path(path).relative_to(corpus)), p.message))
+        kind_files.update(seen)
+
+    print(f"Corpus: {len(files)} files under `corpus/` "
+          f"({', '.join(sorted({p.parent.name for p in files}))}).\n")
+    print("| schema used | files | valid | invalid | unusable |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    totals: Counter[str] = Counter()
+    for schema in sorted(per_schema):
+        c = per_schema[schema]
+        totals.update(c)
+        print(f"| {schema} | {sum(c.values())} | {c['valid']} | {c['invalid']} | "
+              f"{c['unusable']} |")
+    print(f"| **all** | **{sum(totals.values())}** | **{totals['valid']}** | "
+          f"**{totals['invalid']}** | **{totals['unusable']}** |\n")
+    print("| kind | files | findings | what it means | example |")
+    print("| --- | ---: | ---: | --- | --- |")
+    for kind, n in kind_files.most_common():
+        where, message = example[kind]
+        message = message if len(message) <= 160 else message[:157] + "..."
+        print(f"| `{kind}` | {n} | {kind_total[kind]} | {explain(kind)} | "
+              f"{where}: {message.replace('|', '&#124;')} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""Crosswalk throughput per metadata format on the real JATS corpus.
+
+    python -m bench.crosswalks [--repeat N]
+
+Each file is validated and read once (``read_article``, timed on its own row); then every
+registered format renders it N times. Per format: the median over files of the per-file
+median render time, the articles per second that median gives, the p95, and the plain
+throughput (files / summed medians). ``jats`` validates its own payload while rendering, so
+its figure includes that check; a record it declines (``CrosswalkError``) is timed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from app.config import REPO_ROOT, load_settings
+from app.crosswalks.registry import CrosswalkError, Document, RenderContext, formats
+from app.jats.article import read_article
+from app.jats.validation import validate_file
+
+
+def _median_ms(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        with contextlib.suppress(CrosswalkError):  # a declined record is timed too
+            fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def _row(name: str, per_file_ms: list[float], declined: int = 0) -> list[str]:
+    median = statistics.median(per_file_ms)
+    p95 = statistics.quantiles(per_file_ms, n=20)[-1] if len(per_file_ms) > 1 else median
+    total = len(per_file_ms) / (sum(per_file_ms) / 1000)
+    return [name, str(len(per_file_ms)), str(declined), f"{median:.2f}", f"{1000 / median:.0f}",
+            f"{p95:.2f}", f"{total:.0f}"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="renders per file and format")
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    corpus = settings.schema_dir.parent / "corpus"
+    files = sorted((REPO_ROOT / "records").rglob("*.xml")) + sorted(corpus.rglob("*.xml"))
+
+    documents: list[tuple[Document, RenderContext]] = []
+    reading: list[float] = []
+    for path in files:
+        report = validate_file(path)
+        if report.root is None:
+            continue
+        reading.append(_median_ms(lambda r=report.root: read_article(r), args.repeat))
+        article = read_article(report.root)
+        name = Path(path).stem
+        documents.append((Document(report.root, article), RenderContext(
+            oai_identifier=f"oai:bench:{name}",
+            landing_url=article.landing_page or f"{settings.public_url}/articles/{name}",
+            jats_url=f"{settings.public_url}/jats/{name}",
+            public_url=settings.public_url,
+            schema_dir=settings.schema_dir,
+        )))
+
+    rows = [_row("read_article (shared)", reading)]
+    for prefix, fmt in formats().items():
+        per_file, declined = [], 0
+        for document, context in documents:
+            try:
+                fmt.render(document, context)  # warm-up, and compiles a derived schema once
+            except CrosswalkError:
+                declined += 1
+            per_file.append(_median_ms(lambda d=document, c=context, f=fmt: f.render(d, c),
+                                       args.repeat))
+        rows.append(_row(prefix, per_file, declined))
+
+    header = ["format", "articles", "declined", "median ms", "articles/s (median)", "p95 ms",
+              "articles/s (total)"]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    print(f"{len(documents)} articles ({len(files) - len(documents)} unusable files skipped), "
+          f"{args.repeat} renders each")
+    for row in [header, *rows]:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,294 @@
+"""The store, measured on both databases: load rate, and page latency deep in a big store.
+
+    python -m bench.store [--records 100000] [--big 1000000] [--database-url postgresql://...]
+
+1. Load rate: ``records load`` of N generated records (bench/generate.py) into a fresh store,
+   end to end (validation, reading, rendering every format in worker processes, storing), then
+   the same load again (nothing changed: every file is skipped by its hash), and the store's
+   own write rate (``put`` of records already prepared, one transaction each).
+2. Keyset paging: a store of ``--big`` records built with bulk inserts of pre-rendered
+   fragments (real oai_dc payloads of generated records), then the latency of the first
+   page and of a page deep inside it (100 records with payloads, median of many), for the
+   whole collection and inside one set, plus the cost of counting the list once.
+
+PostgreSQL is measured when ``--database-url`` or ``JATS_OAI_TEST_DATABASE_URL`` is given;
+the benchmark works in its own schema (``bench_store``), dropped and made again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import platform
+import shutil
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_ROOT = BENCH_DIR.parent
+DATA_DIR = BENCH_DIR / "data"
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from app.cli.records import load_folder  # noqa: E402
+from app.config import Settings, load_settings  # noqa: E402
+from app.ingest import Prepared, prepare  # noqa: E402
+from app.store import open_store  # noqa: E402
+from app.store.base import RecordDraft, Store, Window  # noqa: E402
+from bench.generate import iter_records, write_records  # noqa: E402
+
+SCHEMA = "bench_store"
+PAGE = 100
+BASE = 1_600_000_000
+PER_SECOND = 50  # records sharing one datestamp in the big store, as after a bulk load
+
+
+def pg_url(url: str) -> str:
+    """A URL whose connections work in the benchmark's own schema."""
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{SCHEMA}"
+
+
+def fresh(kind: str, workdir: Path, pg: str | None, name: str) -> tuple[str, Callable[[], None]]:
+    """The URL of an empty store, and how to remove it."""
+    if kind == "sqlite":
+        path = workdir / f"{name}.sqlite3"
+
+        def remove() -> None:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+        remove()
+        return f"sqlite:///{path}", remove
+    import psycopg
+
+    assert pg is not None
+    with psycopg.connect(pg, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+        conn.execute(f"CREATE SCHEMA {SCHEMA}")
+
+    def drop() -> None:
+        with psycopg.connect(pg, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+
+    return pg_url(pg), drop
+
+
+def collection(n: int) -> Path:
+    """bench/data/<n>/ with the generated records (seed 1), reused when already complete."""
+    folder = DATA_DIR / str(n)
+    if not folder.is_dir() or sum(1 for _ in folder.rglob("*.xml")) != n:
+        shutil.rmtree(folder, ignore_errors=True)
+        started = time.perf_counter()
+        write_records(n, 1, folder)
+        print(f"  generated {n:,} records in {time.perf_counter() - started:.0f} s")
+    return folder
+
+
+def bench_load(kind: str, n: int, settings: Settings, workdir: Path, pg: str | None) -> None:
+    folder = collection(n)
+    url, drop = fresh(kind, workdir, pg, "load")
+    store = open_store(url)
+    try:
+        started = time.perf_counter()
+        report = load_folder(folder, settings=settings, store=store, jobs=os.cpu_count() or 1,
+                             out=io.StringIO(), err=io.StringIO())
+        first = time.perf_counter() - started
+        assert report.added == n and not report.rejected, report.line()
+        started = time.perf_counter()
+        report = load_folder(folder, settings=settings, store=store, out=io.StringIO(),
+                             err=io.StringIO())
+        again = time.perf_counter() - started
+        assert report.unchanged == n, report.line()
+        print(f"  load {n:,} new records: {first:.1f} s = {n / first:,.0f} records/s "
+              f"(validate + read + render 4 formats + store)")
+        print(f"  load again, nothing changed: {again:.1f} s = {n / again:,.0f} files/s")
+    finally:
+        store.close()
+        drop()
+    drafts = prepared_drafts(settings, min(n, 2000))
+    url, drop = fresh(kind, workdir, pg, "put")
+    store = open_store(url)
+    try:
+        started = time.perf_counter()
+        for d in drafts:
+            store.put(d, actor="bench")
+        seconds = time.perf_counter() - started
+        print(f"  store.put of {len(drafts):,} prepared records (one transaction each): "
+              f"{len(drafts) / seconds:,.0f} records/s")
+    finally:
+        store.close()
+        drop()
+
+
+def prepared_drafts(settings: Settings, n: int) -> list[RecordDraft]:
+    drafts = []
+    for rel, data in iter_records(n, 1):
+        result = prepare(data, settings=settings, origin=rel)
+        assert isinstance(result, Prepared), rel
+        drafts.append(result.draft)
+    return drafts
+
+
+# --- the big store ----------------------------------------------------------------------
+
+
+def big_rows(n: int, payloads: list[bytes]) -> Iterator[tuple]:
+    """(identifier, datestamp, deleted, sets, payload) of the big store, in key order."""
+    journals = 10
+    for i in range(n):
+        journal = i % journals
+        sets = (f"j{journal}", f"j{journal}:{2000 + i // 100_000}-{i % 4 + 1}", "openaire")
+        deleted = i % 100 == 99
+        yield (f"bench/{i:07d}", BASE + i // PER_SECOND, deleted, " ".join(sets),
+               None if deleted else payloads[i % len(payloads)])
+
+
+def build_sqlite(url: str, n: int, payloads: list[bytes]) -> None:
+    store = open_store(url)
+    conn = store._conn()  # type: ignore[attr-defined]  # a bench may bulk-insert directly
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("BEGIN")
+    rows = big_rows(n, payloads)
+    for i, (ident, stamp, deleted, specs, payload) in enumerate(rows, 1):
+        conn.execute(
+            "INSERT INTO records (identifier, datestamp, deleted, content_hash, source, origin,"
+            " summary, set_specs, seq) VALUES (?, ?, ?, ?, NULL, NULL, '{}', ?, ?)",
+            (ident, stamp, deleted, ident, specs, i),
+        )
+        if payload is not None:
+            conn.execute(
+                "INSERT INTO record_formats (identifier, prefix, payload) VALUES (?, 'oai_dc', ?)",
+                (ident, payload),
+            )
+        conn.executemany(
+            "INSERT INTO record_sets (identifier, spec, datestamp) VALUES (?, ?, ?)",
+            [(ident, s, stamp) for s in specs.split()],
+        )
+        if i % 100_000 == 0:
+            conn.execute("COMMIT")
+            conn.execute("BEGIN")
+    conn.execute("UPDATE store_state SET seq = ?, last_datestamp = ?", (n, BASE + n // PER_SECOND))
+    conn.execute("COMMIT")
+    conn.execute("ANALYZE")
+    store.close()
+
+
+def build_postgres(url: str, n: int, payloads: list[bytes]) -> None:
+    import psycopg
+
+    open_store(url).close()
+    with psycopg.connect(url, autocommit=True) as conn:
+        with conn.transaction(), conn.cursor() as cur:
+            with cur.copy(
+                "COPY records (identifier, datestamp, deleted, content_hash, set_specs, seq)"
+                " FROM STDIN"
+            ) as copy:
+                for i, (ident, stamp, deleted, specs, _) in enumerate(big_rows(n, payloads), 1):
+                    copy.write_row((ident, stamp, deleted, ident, specs, i))
+            with cur.copy(
+                "COPY record_formats (identifier, prefix, payload) FROM STDIN"
+            ) as copy:
+                for ident, _, _, _, payload in big_rows(n, payloads):
+                    if payload is not None:
+                        copy.write_row((ident, "oai_dc", payload))
+            with cur.copy("COPY record_sets (identifier, spec, datestamp) FROM STDIN") as copy:
+                for ident, stamp, _, specs, _ in big_rows(n, payloads):
+                    for s in specs.split():
+                        copy.write_row((ident, s, stamp))
+            cur.execute(
+                "UPDATE store_state SET seq = %s, last_datestamp = %s",
+                (n, BASE + n // PER_SECOND),
+            )
+        conn.execute("VACUUM ANALYZE")
+
+
+def median_ms(fn: Callable[[], object], repeat: int) -> float:
+    fn()
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def key(i: int) -> tuple[datetime, str]:
+    return datetime.fromtimestamp(BASE + i // PER_SECOND, UTC), f"bench/{i:07d}"
+
+
+def bench_big(kind: str, n: int, settings: Settings, workdir: Path, pg: str | None,
+              repeat: int) -> None:
+    payloads = [d.formats["oai_dc"] for d in prepared_drafts(settings, 200)]
+    size = statistics.mean(len(p) for p in payloads)
+    url, drop = fresh(kind, workdir, pg, "big")
+    try:
+        started = time.perf_counter()
+        (build_sqlite if kind == "sqlite" else build_postgres)(url, n, payloads)
+        print(f"  built a store of {n:,} records (oai_dc payloads of {size / 1024:.1f} KB on "
+              f"average, 3 sets each) by bulk insert in {time.perf_counter() - started:.0f} s")
+        store: Store = open_store(url)
+        try:
+            whole = Window("oai_dc", None, None, None, store.current_seq())
+            in_set = Window("oai_dc", "j3", None, None, store.current_seq())
+            deep = key(n - 1000)
+            deep_in_set = key((n - 1000) // 10 * 10 + 3 - 10)
+            cases = [
+                ("first page", whole, None),
+                (f"page at record {n - 1000:,}", whole, deep),
+                ("first page of set j3", in_set, None),
+                ("deepest pages of set j3", in_set, deep_in_set),
+            ]
+            for label, window, after in cases:
+                rows = store.list_page(window, after, PAGE, True)
+                assert len(rows) == PAGE or after is not None, label
+                ms = median_ms(lambda w=window, a=after: store.list_page(w, a, PAGE, True), repeat)
+                print(f"  {label:<28} {ms:7.2f} ms  ({len(rows)} records)")
+            print("  plan of the deep page: "
+                  + " | ".join(store.explain_page(whole, deep).splitlines()[:3]))  # type: ignore[attr-defined]
+            started = time.perf_counter()
+            total = store.count(whole)
+            print(f"  count of the whole list (once per harvest, carried in the token): "
+                  f"{(time.perf_counter() - started) * 1000:.0f} ms for {total:,}")
+        finally:
+            store.close()
+    finally:
+        drop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.store", description=__doc__.split(
+        "\n\n")[0])
+    parser.add_argument("--records", type=int, default=100_000,
+                        help="records for the load benchmark (default 100000; 0 skips it)")
+    parser.add_argument("--big", type=int, default=1_000_000,
+                        help="records in the big store for page latency (default 1000000; "
+                        "0 skips it)")
+    parser.add_argument("--repeat", type=int, default=50, help="timed runs per page (median)")
+    parser.add_argument("--database-url", default=os.environ.get("JATS_OAI_TEST_DATABASE_URL"),
+                        help="PostgreSQL to measure too (default $JATS_OAI_TEST_DATABASE_URL)")
+    parser.add_argument("--only", choices=("sqlite", "postgres"), help="measure one store")
+    args = parser.parse_args(argv)
+    workdir = DATA_DIR / "store"
+    workdir.mkdir(parents=True, exist_ok=True)
+    settings = load_settings(instance_dir=workdir / "instance")
+    kinds = ["sqlite"] + (["postgres"] if args.database_url else [])
+    if args.only:
+        kinds = [args.only]
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
+          f"{platform.python_version()}")
+    for kind in kinds:
+        print(f"{kind}:")
+        if args.records:
+            bench_load(kind, args.records, settings, workdir, args.database_url)
+        if args.big:
+            bench_big(kind, args.big, settings, workdir, args.database_url, args.repeat)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""OAI-PMH 2.0 section 3.1 (HTTP): compression the Identify response offers (section 4.2,
+``compression``; HTTP Content-Encoding), streamed XML responses (section 3.1.2.1) and flow
+control with HTTP 503 and Retry-After (section 3.1.2.2 and 3.4's flow control note).
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from app.config import Settings, load_settings
+from app.ingest import Prepared
+from app.oai.ratelimit import RateLimiter
+from app.oai.views import choose_encoding, oai_state
+from tests.oai_helpers import Repository, sample_records, validate_response
+
+T0 = datetime(2024, 3, 4, 10, 0, 0, tzinfo=UTC)
+QUERY = "/oai?verb=ListRecords&metadataPrefix=oai_dc"
+
+
+@pytest.fixture(scope="session")
+def samples(records_dir: Path, corpus_dir: Path, tmp_path_factory) -> list[Prepared]:  # noqa: ANN001
+    settings = load_settings(instance_dir=tmp_path_factory.mktemp("samples") / "instance")
+    return sample_records(records_dir, corpus_dir, settings)
+
+
+@pytest.fixture
+def repo(store_settings: Settings, samples: list[Prepared]) -> Iterator[Repository]:
+    repository = Repository(replace(store_settings, rate_limit_per_minute=0), samples)
+    repository.put_all(T0, timedelta(hours=6))
+    repository.now(datetime(2025, 1, 1, tzinfo=UTC))
+    yield repository
+    repository.close()
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("gzip", "gzip"),
+        ("gzip, deflate, br", "gzip"),
+        ("deflate", "deflate"),
+        ("br;q=1.0, deflate;q=0.5", "deflate"),
+        ("gzip;q=0, deflate", "deflate"),
+        ("*", "gzip"),
+        ("identity", None),
+        ("gzip;q=0", None),
+        ("", None),
+    ],
+)
+def test_content_encoding_follows_accept_encoding(accept: str, expected: str | None) -> None:
+    """Section 4.2 compression and RFC 9110 Accept-Encoding: gzip first, then deflate."""
+    assert choose_encoding(accept) == expected
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+def test_compressed_responses_hold_the_same_document(repo: Repository, encoding: str) -> None:
+    """Section 4.2: the compression Identify declares is honoured when the client asks."""
+    client = repo.app.test_client()
+    plain = client.get(QUERY)
+    packed = client.get(QUERY, headers={"Accept-Encoding": encoding})
+    assert "Content-Encoding" not in plain.headers
+    repo.oai.check(plain)
+    assert packed.headers["Content-Encoding"] == encoding
+    assert packed.headers["Vary"] == "Accept-Encoding"
+    raw = packed.get_data()
+    body = gzip.decompress(raw) if encoding == "gzip" else zlib.decompress(raw)
+    assert body == plain.get_data()
+    assert len(raw) < len(body)
+    repo.oai.check(packed)
+
+
+def test_responses_are_streamed_xml(repo: Repository) -> None:
+    """Section 3.1.2.1: text/xml in UTF-8, sent as it is written (no Content-Length)."""
+    response = repo.app.test_client().get(QUERY, buffered=False)
+    try:
+        assert response.is_streamed
+        assert response.headers["Content-Type"] == "text/xml; charset=utf-8"
+        assert "Content-Length" not in response.headers
+        body = b"".join(response.response)
+    finally:
+        response.close()
+    assert body.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
+    validate_response(body, repo.settings.schema_dir)
+
+
+def test_oai_errors_are_http_200(repo: Repository) -> None:
+    """Section 3.1.2.1 and 3.6: an OAI error is a normal response, not an HTTP error."""
+    response = repo.app.test_client().get("/oai?verb=Nonsense")
+    assert response.status_code == 200
+    assert repo.oai.check(response).error_codes == ["badVerb"]
+
+
+def test_a_client_past_the_rate_gets_503_with_retry_after(repo: Repository) -> None:
+    """Section 3.1.2.2: flow control is HTTP 503 with Retry-After; the limit is per client and
+    the bucket refills with time (a clock the test moves, no sleeping)."""
+    now = [1000.0]
+    oai_state(repo.app).limiter = RateLimiter(6, clock=lambda: now[0])
+    client = repo.app.test_client()
+    other = repo.app.test_client()
+    for _ in range(6):
+        repo.oai.check(client.get("/oai?verb=Identify"))
+    refused = client.get("/oai?verb=Identify")
+    assert refused.status_code == 503
+    assert refused.headers["Retry-After"] == "10"  # one request every 10 s at 6 a minute
+    repo.oai.check(other.get("/oai?verb=Identify", environ_base={"REMOTE_ADDR": "192.0.2.7"}))
+    now[0] += 9.0
+    assert client.get("/oai?verb=Identify").headers["Retry-After"] == "1"
+    now[0] += 1.0
+    repo.oai.check(client.get("/oai?verb=Identify"))
+
+
+def test_the_configured_rate_applies(store_settings: Settings, samples: list[Prepared]) -> None:
+    """Section 3.1.2.2: ``rate_limit_per_minute`` sets the limit; 0 switches it off."""
+    limited = Repository(replace(store_settings, rate_limit_per_minute=2), samples)
+    try:
+        client = limited.app.test_client()
+        responses = [client.get("/oai?verb=Identify") for _ in range(3)]
+        assert [r.status_code for r in responses] == [200, 200, 503]
+        for response in responses[:2]:
+            limited.oai.check(response)
+    finally:
+        limited.close()
+    unlimited = Repository(replace(store_settings, rate_limit_per_minute=0), samples)
+    try:
+        client = unlimited.app.test_client()
+        for _ in range(50):
+            unlimited.oai.check(client.get("/oai?verb=Identify"))
+    finally:
+        unlimited.close()
