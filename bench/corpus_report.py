@@ -3,7 +3,8 @@
     python -m bench.corpus_report
 
 Prints the verdicts per schema (tag set and version), then the error kinds by the number of
-files they occur in, each with its plain-words explanation and one real example.
+files they occur in, each with its plain-words explanation and one real example, then every
+kind the validator can report.
 """
 
 from __future__ import annotations
@@ -12,9 +13,15 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from app.config import load_settings
-from app.jats.messages import explain
+from app.jats.messages import EXPLANATIONS, explain
 from app.jats.schemas import schema_directory
 from app.jats.validation import validate_file
+
+
+def _md(text: str) -> str:
+    """Text for a Markdown table cell: markup characters shown, not interpreted."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace(
+        "|", "&#124;")
 
 
 def main() -> None:
@@ -53,8 +60,14 @@ def main() -> None:
     for kind, n in kind_files.most_common():
         where, message = example[kind]
         message = message if len(message) <= 160 else message[:157] + "..."
-        print(f"| `{kind}` | {n} | {kind_total[kind]} | {explain(kind)} | "
-              f"{where}: {message.replace('|', '&#124;')} |")
+        print(f"| `{kind}` | {n} | {kind_total[kind]} | {_md(explain(kind))} | "
+              f"{where}: {_md(message)} |")
+
+    print("\nEvery kind the validator reports:\n")
+    print("| kind | what it means |")
+    print("| --- | --- |")
+    for kind, text in EXPLANATIONS.items():
+        print(f"| `{kind}` | {_md(text)} |")
 
 
 if __name__ == "__main__":

@@ -204,7 +204,7 @@ class OAIClient:
         )
 
     def post(self, pairs: Iterable[tuple[str, str]] | None = None, /, **params: str) -> OAIResponse:
-        """POST as application/x-www-form-urlencoded (section 3.1.1.2)."""
+        """POST as application/x-www-form-urlencoded (section 3.1.1)."""
         return self.check(
             self.client.post(
                 self.path,

@@ -15,7 +15,8 @@ from lxml import etree
 from app.crosswalks.jats import to_namespace
 from app.jats.article import ArticleError, read_article
 from app.jats.model import Article, LangText
-from app.jats.text import iso639_2b, iso639_3, normalise_lang, text_of, title_text
+from app.jats.languages import iso639_2b, iso639_3, normalise_lang
+from app.jats.text import text_of, title_text
 
 PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=True)
 
@@ -227,10 +228,49 @@ def test_elife_editor_suffix_digest_and_subjects(read) -> None:
     assert abstract.text.endswith(
         "where interventions will contribute most to malaria elimination."
     )
-    # "Research Article" is the display channel, not a subject.
+    # "Research Article" is the display channel: the section, not a subject. eLife types its
+    # subject areas "heading" beside a display channel, so they stay subjects.
     assert a.subjects == ("Ecology", "Epidemiology and Global Health")
+    assert a.section == "Research Article"
     assert a.license_url == "http://creativecommons.org/licenses/by/4.0/"
     assert a.landing_page is None and a.self_uris == ("elife-09520-v2.pdf",)
+
+
+def test_section_headings_are_not_subjects(read) -> None:
+    """JATS names an article's section with subj-group-type="heading" (or display-channel,
+    author-type...): that is where it sits, not what it is about. Disciplines, taxa and
+    places stay subjects."""
+    plos = read("plos-journal.pbio.0030408.xml")
+    assert plos.section == "Synopsis"
+    assert plos.subjects == ("Neuroscience", "Homo (human)")  # Discipline, System Taxonomy
+    scielo = read("scielo-0034-7167-2021-0534.xml")
+    assert (scielo.section, scielo.subjects) == ("ORIGINAL ARTICLE", ())
+    # bioRxiv: "Regular Article" is the author-type, "New Results" the heading.
+    biorxiv = read("biorxiv-2022.10.17.512253.xml")
+    assert (biorxiv.section, biorxiv.subjects) == ("New Results", ("Cell Biology",))
+    # F1000: beside the heading, an untyped group holding only "Articles" names no subject.
+    f1000 = read("f1000-research.19540.1.xml")
+    assert (f1000.section, f1000.subjects) == ("Research Article", ())
+    # PMGP: an untyped group of disciplines.
+    pmgp = read("pmgp-id26.xml")
+    assert (pmgp.section, pmgp.subjects) == (None, ("Neuroscience", "Psychiatry"))
+
+
+def test_issued_is_the_most_precise_publication_date_of_the_issue_year(read) -> None:
+    """Several pub-dates: the issue's year, and within it the most precise date of the version
+    of record (docs/crosswalks.md, "Publication date")."""
+    # <pub-date date-type="pub"> 06 06 2022 and <pub-date date-type="collection"> 2022.
+    scielo = read("scielo-0034-7167-2021-0534.xml")
+    assert [d.iso for d in scielo.pub_dates] == ["2022-06-06", "2022"]
+    assert (scielo.issued.iso, scielo.issued.kind) == ("2022-06-06", "pub")
+    # ppub 11/2005 and epub 18/10/2005: both publish the version of record; the day-precise
+    # online one is also the first.
+    plos = read("plos-journal.pbio.0030408.xml")
+    assert (plos.issued.iso, plos.issued.kind) == ("2005-10-18", "epub")
+    # ppub 3/2013, epub 12/11/2012: the 2013 issue keeps its year (citations, identifiers and
+    # issue sets use it), and no date of 2013 is more precise than March.
+    oup = read("pmc-oup-mds526.xml")
+    assert (oup.issued.iso, oup.issued.kind) == ("2013-03", "ppub")
 
 
 def test_alt_title_in_another_language_and_untagged_english(read) -> None:

@@ -17,7 +17,7 @@ from app.store import open_store
 from app.store.base import Store, Window
 from bench.generate import iter_records
 
-N = 40
+N = 30
 
 pytestmark = pytest.mark.slow
 

@@ -5,26 +5,38 @@ Resumption tokens are stateless and signed with the instance key every worker sh
 two worker processes is complete and repeats nothing. The store is PostgreSQL when the
 suite has one (JATS_OAI_TEST_DATABASE_URL), and SQLite (WAL, shared by both) as well.
 Which worker answered each page is read from gunicorn's access log, which records the pid.
+Before any of them forks, ``jats-oai serve`` checks the schemas and the store once.
 """
 
 from __future__ import annotations
 
 import http.client
 import re
+import subprocess
 import time
 from collections.abc import Iterator
+from html import unescape
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 from tests.oai_helpers import NS, validate_response
-from tests.server import RunningServer, start_server, store_records, write_generated
+from tests.server import (
+    RunningServer,
+    command,
+    free_port,
+    server_env,
+    start_server,
+    store_records,
+    write_generated,
+)
 
 pytestmark = pytest.mark.server
 
 COLLECTION = 30
 PAGE_SIZE = 4
+_TOKEN = re.compile(rb"<resumptionToken[^>]*>([^<]+)</resumptionToken>")
 
 
 @pytest.fixture
@@ -70,19 +82,25 @@ def _harvest_alternating(
     query = "verb=ListRecords&metadataPrefix=oai_dc"
     identifiers: list[str] = []
     answered_by: list[int] = []
+    bodies: list[bytes] = []
     page = 0
     while True:
         agent = f"harvest-page-{page}"
         body = _get(connections[pids[page % 2]], query, agent)
         answered_by.append(_pid_of(server, agent))
+        bodies.append(body)
+        match = _TOKEN.search(body)
+        if not match:
+            break
+        token = unescape(match.group(1).decode())
+        query = f"verb=ListRecords&resumptionToken={quote(token, safe='')}"
+        page += 1
+    # Validated once the harvest is over, so that compiling the schemas never idles a
+    # keep-alive connection long enough for the server to close it.
+    for body in bodies:
         root = validate_response(body)
         assert not root.findall("oai:error", NS), body[:500]
         identifiers += [h.text for h in root.iterfind(".//oai:header/oai:identifier", NS)]
-        token = root.find(".//oai:resumptionToken", NS)
-        if token is None or not token.text:
-            break
-        query = f"verb=ListRecords&resumptionToken={quote(token.text, safe='')}"
-        page += 1
     return answered_by, identifiers
 
 
@@ -125,3 +143,32 @@ def _one_connection_per_worker(
         if len(found) == 2:
             return found
     raise AssertionError(f"{attempts} connections all reached the same worker")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("broken", ["schemas", "store"])
+def test_serve_refuses_to_start_when_it_could_not_serve(
+    tmp_path: Path, workers: int, broken: str
+) -> None:
+    """The schemas and the store are checked before anything listens, in the gunicorn
+    master too: the command stops with a message naming what is wrong, never a half-working
+    server."""
+    missing = tmp_path / "missing"
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("")
+    store_file = (not_a_folder if broken == "store" else tmp_path) / "store.sqlite3"
+    settings = {"schema_dir": missing} if broken == "schemas" else {}
+    env = server_env(
+        tmp_path / "instance", f"sqlite:///{store_file}", "http://127.0.0.1:5000", **settings
+    )
+    done = subprocess.run(
+        command("serve", "--port", str(free_port()), "--workers", str(workers)),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "OAI-PMH base URL" not in done.stdout
+    assert "Traceback" not in done.stderr
+    assert str(missing if broken == "schemas" else not_a_folder) in done.stderr

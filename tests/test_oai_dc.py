@@ -128,7 +128,8 @@ def test_orcid_record_without_abstract(corpus_dir: Path) -> None:
     dc = render(parse(corpus_dir / "jats-real" / "scielo-1518-8345.0000.3285.xml"))
     assert texts(dc, "description") == []
     assert [lang for lang, _ in values(dc, "title")] == ["en", "es", "pt"]
-    assert texts(dc, "date") == ["2021"]  # the issue (collection) date, as model.issued picks
+    # The publication date (date-type="pub": 29 October 2021), not the issue's bare "2021".
+    assert texts(dc, "date") == ["2021-10-29"]
     assert texts(dc, "source") == [
         "Revista Latino-Americana de Enfermagem (1518-8345) vol.29 e3285"
     ]

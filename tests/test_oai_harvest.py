@@ -69,7 +69,7 @@ def test_a_complete_list_arrives_once_in_order(repo: Repository, verb: str) -> N
 
 
 def test_cursor_and_complete_list_size_are_exact(repo: Repository) -> None:
-    """Section 3.5.1: cursor counts the records sent before this response (0 on the first),
+    """Section 3.5: cursor counts the records sent before this response (0 on the first),
     completeListSize is the whole list; the last response carries an empty token."""
     pages = repo.oai.harvest("ListRecords", metadataPrefix="oai_dc")
     tokens_seen = [page.token for page in pages]
@@ -80,7 +80,7 @@ def test_cursor_and_complete_list_size_are_exact(repo: Repository) -> None:
 
 
 def test_tokens_last_seven_days_and_say_so(repo: Repository) -> None:
-    """Section 3.5.1 expirationDate; BASE's OVAL wants at least 23 hours, the issue 7 days."""
+    """Section 3.5 expirationDate; BASE's OVAL wants at least 23 hours, the issue 7 days."""
     repo.now(datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC))
     answer = repo.oai.get(verb="ListIdentifiers", metadataPrefix="oai_dc")
     assert answer.response_date == "2025-06-01T12:00:00Z"
@@ -119,7 +119,8 @@ def test_a_list_ending_on_a_page_boundary_ends_with_that_page(
 
 
 def test_replaying_a_token_returns_the_same_page(repo: Repository) -> None:
-    """Section 3.5: a token may be reissued; it answers the same records again."""
+    """Section 3.5.1 (idempotency of resumptionTokens): a reissued token answers the same
+    records again."""
     first = repo.oai.get(verb="ListRecords", metadataPrefix="oai_dc")
     token = first.token.text
     again = [repo.oai.get(verb="ListRecords", resumptionToken=token) for _ in range(2)]
@@ -149,7 +150,7 @@ def test_any_worker_continues_a_harvest(repo: Repository, samples: list[Prepared
 
 
 def test_an_expired_token_is_refused(repo: Repository) -> None:
-    """Section 3.5.1: past its expirationDate a token is badResumptionToken (clock injected)."""
+    """Section 3.5: past its expirationDate a token is badResumptionToken (clock injected)."""
     issued = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
     repo.now(issued)
     token = repo.oai.get(verb="ListIdentifiers", metadataPrefix="oai_dc").token.text
@@ -365,8 +366,8 @@ def test_a_parent_set_holds_its_children(repo: Repository) -> None:
 
 
 def test_open_access_set_leaves_out_records_without_an_open_access_right(repo: Repository) -> None:
-    """The convention sets: the seed states no access right, so it is in openaire (all
-    articles) but not in driver or open_access, never open by default."""
+    """Section 2.7.2 with the convention sets: the seed states no access right, so it is in
+    openaire (all articles) but not in driver or open_access, never open by default."""
     for spec, member in (("openaire", True), ("driver", False), ("open_access", False)):
         pages = repo.oai.harvest("ListIdentifiers", metadataPrefix="oai_dc", set=spec)
         assert (repo.oai_id(SEED) in listed(pages)) is member

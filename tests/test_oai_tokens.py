@@ -45,6 +45,7 @@ def test_a_token_needs_no_escaping_in_a_url() -> None:
 
 
 def test_a_window_without_bounds_round_trips() -> None:
+    """Section 3.5: a list without set, from or until continues just the same."""
     state = tokens.HarvestState(
         "ListIdentifiers", Window("jats", None, None, None, 0), (ISSUED, "x"), 0, 1, ISSUED
     )
@@ -63,14 +64,14 @@ def test_every_changed_character_is_detected() -> None:
 
 
 def test_a_token_of_another_key_is_refused() -> None:
-    """A token another repository (or an older key) signed is not this repository's."""
+    """Section 3.6 badResumptionToken: a token another repository (or an older key) signed."""
     token = tokens.encode(STATE, "another key")
     with pytest.raises(tokens.BadToken, match="not issued"):
         tokens.decode(token, SECRET, now=ISSUED, lifetime=WEEK)
 
 
 def test_a_token_lives_exactly_its_lifetime() -> None:
-    """Section 3.5.1 expirationDate: valid until issue time plus the lifetime, not after."""
+    """Section 3.5 expirationDate: valid until issue time plus the lifetime, not after."""
     token = tokens.encode(STATE, SECRET)
     assert tokens.decode(token, SECRET, now=ISSUED + WEEK, lifetime=WEEK) == STATE
     with pytest.raises(tokens.BadToken, match="expired at 2025-06-08T12:00:00Z"):
@@ -79,5 +80,6 @@ def test_a_token_lives_exactly_its_lifetime() -> None:
 
 @pytest.mark.parametrize("garbage", ["", ".", "junk", "a.b", "..", "Zm9v.YmFy", "ü.ü"])
 def test_garbage_is_refused(garbage: str) -> None:
+    """Section 3.6 badResumptionToken: what no repository issued."""
     with pytest.raises(tokens.BadToken):
         tokens.decode(garbage, SECRET, now=ISSUED, lifetime=WEEK)

@@ -1,6 +1,6 @@
-"""OAI-PMH 2.0 section 3.1 (HTTP): compression the Identify response offers (section 4.2,
-``compression``; HTTP Content-Encoding), streamed XML responses (section 3.1.2.1) and flow
-control with HTTP 503 and Retry-After (section 3.1.2.2 and 3.4's flow control note).
+"""OAI-PMH 2.0 section 3.1 (HTTP): response compression (section 3.1.3, declared by Identify's
+``compression``, section 4.2; HTTP Content-Encoding), streamed XML responses (section
+3.1.2.1) and flow control with HTTP 503 and Retry-After (section 3.1.2.2).
 """
 
 from __future__ import annotations

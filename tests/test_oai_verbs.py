@@ -341,3 +341,54 @@ def test_a_damaged_payload_never_breaks_a_page(
     assert any(SEED in r.getMessage() for r in caplog.records)
     headers = repo.oai.harvest("ListIdentifiers", metadataPrefix="oai_dc")
     assert repo.oai_id(SEED) in [i for page in headers for i in page.identifiers]
+
+
+def _damage(repo: Repository, local: str, at: datetime) -> None:
+    good = repo.records[local].draft
+    damaged = RecordDraft(
+        identifier=good.identifier,
+        source=good.source + b"\n",
+        content_hash=good.content_hash + "-damaged",
+        sets=good.sets,
+        formats={**good.formats, "oai_dc": good.formats["oai_dc"][:-20]},
+        summary=good.summary,
+    )
+    repo.store.clock = lambda: at.timestamp()
+    repo.store.put(damaged, actor="test")
+
+
+def _in_order(repo: Repository) -> list[str]:
+    return sorted(repo.records, key=lambda k: (repo.store.header(k).datestamp, k))
+
+
+def test_a_page_of_damaged_payloads_moves_on_to_the_next_records(repo: Repository) -> None:
+    """Section 4.5: a ListRecords response holds at least one record, so when every record of
+    a page is damaged the response carries the next ones instead; nothing sound is lost."""
+    order = _in_order(repo)
+    later = T0 + timedelta(days=30)
+    for n, local in enumerate(order[:3]):  # these move behind the others: datestamp later
+        _damage(repo, local, later + timedelta(seconds=n))
+    for n, local in enumerate(order[3:6]):  # and these behind them: the damage is mid-list
+        repo.put(repo.records[local], later)  # unchanged: keeps its datestamp
+        prepared = repo.records[local]
+        draft = replace(prepared.draft, content_hash=prepared.draft.content_hash + "-v2")
+        repo.put(replace(prepared, draft=draft), later + timedelta(minutes=1, seconds=n))
+    pages = repo.oai.harvest("ListRecords", metadataPrefix="oai_dc")
+    harvested = [i for page in pages for i in page.identifiers]
+    assert harvested == [repo.oai_id(k) for k in order[6:] + order[3:6]]
+    assert all(page.records for page in pages)
+    assert [p.token.get("cursor") for p in pages] == ["0", "6"]
+    assert {p.token.get("completeListSize") for p in pages} == {"9"}
+
+
+def test_damaged_payloads_at_the_end_of_a_list_get_no_token(repo: Repository) -> None:
+    """Section 3.5: no token leads to a response with nothing to send, even when the records
+    after a page all have damaged payloads."""
+    order = _in_order(repo)
+    for n, local in enumerate(order[:3]):  # moved to the end of the list, damaged
+        _damage(repo, local, T0 + timedelta(days=30, seconds=n))
+    pages = repo.oai.harvest("ListRecords", metadataPrefix="oai_dc")
+    assert [len(p.records) for p in pages] == [3, 3]
+    assert pages[-1].token.text is None
+    heads = repo.oai.harvest("ListIdentifiers", metadataPrefix="oai_dc")
+    assert [len(p.identifiers) for p in heads] == [3, 3, 3]

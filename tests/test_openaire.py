@@ -184,7 +184,8 @@ def test_scielo_rights_licence_identifiers_citation(scielo: etree._Element) -> N
     assert texts(scielo, "oaire:citationStartPage") == []  # an elocation-id is not a page
     issued = [d.text for d in scielo.findall("datacite:dates/datacite:date", NS)
               if d.get("dateType") == "Issued"]
-    assert issued == ["2022"]  # the collection (issue) date
+    # <pub-date date-type="pub"> 06/06/2022 is more precise than the collection's "2022".
+    assert issued == ["2022-06-06"]
 
 
 def test_group_author_is_an_organisational_creator(corpus_dir: Path, schema_dir: Path) -> None:

@@ -167,7 +167,7 @@ def test_a_removed_file_becomes_a_deleted_record(
 def test_records_from_elsewhere_are_untouched(
     folder: Path, tmp_path: Path, store_settings: Settings, store: Store
 ) -> None:
-    other = tmp_path / "other"
+    other = tmp_path / "records-old"  # a sibling whose name starts like the folder's
     (rel, data), = list(iter_records(6, seed=11))[5:]
     write(other / rel, data)
     deposited = list(iter_records(7, seed=11))[6][1]
@@ -256,3 +256,20 @@ def test_the_command_line(
     assert main(["records", "load", str(tmp_path / "missing")]) == 2
     assert main(["records", "export", str(tmp_path / "out")]) == 0
     assert len(xml_files(tmp_path / "out")) == 6
+
+
+def test_a_full_load_applies_a_new_journal_default(
+    folder: Path, store_settings: Settings, store: Store, clock: Clock
+) -> None:
+    """journals.toml decides the access right of records that state none, hence their sets."""
+    load(folder, store_settings, store)
+    toml = folder / "journals.toml"
+    toml.write_text(toml.read_text() + '\ndefault_access_right = "open"\n')
+    clock.now += 3600
+    report, _ = load(folder, store_settings, store)
+    assert report.unchanged == 6  # a plain load skips unchanged files by their hash
+    report = load_folder(folder, settings=store_settings, store=store, jobs=1, full=True,
+                         out=io.StringIO(), err=io.StringIO())
+    assert report.changed == 1 and report.unchanged == 5
+    header = store.header("history/5763")
+    assert header is not None and {"driver", "open_access"} <= set(header.sets)

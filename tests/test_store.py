@@ -469,3 +469,31 @@ def test_unsupported_urls_are_refused() -> None:
         open_store("mysql://localhost/db")
     with pytest.raises(ValueError, match="in-memory"):
         open_store("sqlite:///:memory:")
+
+
+def test_a_thread_per_request_leaks_no_connections(store: Store) -> None:
+    """A threaded server may start a thread per request: each one's connection must go."""
+    import gc
+    import os
+
+    def request() -> None:
+        store.header("j/1")
+
+    def open_files() -> int:
+        gc.collect()
+        return len(os.listdir("/proc/self/fd"))
+
+    def burst() -> None:
+        threads = [threading.Thread(target=request) for _ in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    request()
+    before = open_files()
+    for _ in range(10):
+        burst()
+    # 200 threads: a leak would keep 200 connections (600 files for SQLite). What may stay is
+    # a pool's worth (PostgreSQL keeps up to 10) or a file SQLite closes later.
+    assert open_files() <= before + 16

@@ -168,6 +168,8 @@ def test_the_jats_download_is_the_stored_bytes_with_type_and_name(web: Web) -> N
     assert answer.headers["Content-Disposition"] == 'attachment; filename="history-5763.xml"'
     assert answer.headers["ETag"] == f'"{web.store.content_hash(SEED_ID)}"'
     assert answer.headers["Last-Modified"]
+    page = f"{PUBLIC}/articles/{SEED_ID}"
+    assert answer.headers["Link"] == f'<{page}>; rel="describes"; type="text/html"'
 
 
 def test_the_jats_download_answers_304_when_the_client_has_it(web: Web) -> None:

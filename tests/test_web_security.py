@@ -184,6 +184,19 @@ def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(web: We
     assert client.get("/deposit").status_code == 302
 
 
+def test_repeated_failed_sign_ins_are_throttled(web: Web) -> None:
+    client = web.client()
+    token = _form(web, client, "/login")
+    codes = [client.post("/login", data={"name": EDITOR, "password": f"guess {i}",
+                                         "csrf_token": token}).status_code for i in range(6)]
+    assert codes == [401] * 5 + [429]
+    right = client.post("/login", data={"name": EDITOR, "password": PASSWORD,
+                                        "csrf_token": token})
+    assert right.status_code == 429
+    assert "Too many failed sign-ins" in right.get_data(as_text=True)
+    assert client.get("/deposit").status_code == 302
+
+
 def test_the_session_cookie_is_httponly_samesite_lax(web: Web) -> None:
     client = web.client()
     token = _form(web, client, "/login")

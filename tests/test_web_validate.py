@@ -61,6 +61,10 @@ def test_a_valid_file_gets_the_verdict_tag_set_and_preview(web: Web) -> None:
     assert "concession" in facts["Keywords"]
     assert facts["References"] == "13"
     assert "Archiving" in doc.xpath("string(//dl[@class='facts']/dd[1])")
+    payloads = {d.xpath("string(summary/code)"): d.xpath("string(pre)")
+                for d in doc.xpath("//details[@class='payload']")}
+    assert "oai_dc" in payloads and "marcxml" in payloads
+    assert '<dc:creator>Petachenka, Ryhor A.</dc:creator>' in payloads["oai_dc"]
 
 
 def test_each_problem_has_line_column_path_message_and_source(web: Web) -> None:
@@ -110,6 +114,7 @@ def test_the_json_report_is_the_same_report(web: Web) -> None:
         "file": (io.BytesIO(seed_bytes()), "5763.xml", "application/xml")}).get_json()
     assert multipart["valid"] is True and multipart["preview"]["identifier"] == SEED_ID
     assert multipart["preview"]["references"] == 13
+    assert multipart["preview"]["formats"]["oai_dc"]["available"] is True
 
 
 def test_validating_stores_nothing(web: Web) -> None:

@@ -41,6 +41,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--jobs", type=int, default=0,
         help="worker processes that validate and render (default: one per CPU for big loads)",
     )
+    load.add_argument(
+        "--full", action="store_true",
+        help="read every file, even unchanged ones (after editing journals.toml, whose "
+        "defaults decide open-access set memberships)",
+    )
     load.add_argument("-v", "--verbose", action="store_true", help="print one line per change")
     load.set_defaults(func=_load)
     export = sub.add_parser("export", help="write every live record's JATS back as files")
@@ -149,6 +154,7 @@ def load_folder(
     err: TextIO | None = None,
     verbose: bool = False,
     progress: bool = False,
+    full: bool = False,
 ) -> LoadReport:
     """Bring the store in line with ``root`` (a folder or one file); see the module doc."""
     out = out or sys.stdout
@@ -169,7 +175,7 @@ def load_folder(
     todo: list[Path] = []
     for path in files:
         known = loaded.get(str(path))
-        if known is not None and _hash_file(path) == known[1]:
+        if known is not None and not full and _hash_file(path) == known[1]:
             seen[known[0]] = path
             report.unchanged += 1
             bar.step()
@@ -265,6 +271,7 @@ def _load(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             verbose=args.verbose,
             progress=sys.stderr.isatty(),
+            full=args.full,
         )
     finally:
         store.close()

@@ -68,12 +68,19 @@ class StartupError(Exception):
 
 
 def _build_app(settings: Settings) -> Any:
-    """Build the Flask app; create_app checks the schemas and opens the store."""
+    """Build the Flask app; create_app checks the schemas and opens the store.
+
+    Every metadata format module is imported here too, so a broken one stops the start
+    instead of failing the first harvest that asks for it.
+    """
+    from app.crosswalks.registry import formats
     from app.factory import create_app
 
     try:
-        return create_app(settings)
-    except (OSError, ValueError, RuntimeError, LookupError, sqlite3.Error) as exc:
+        app = create_app(settings)
+        formats()
+        return app
+    except (OSError, ValueError, RuntimeError, LookupError, ImportError, sqlite3.Error) as exc:
         raise StartupError(str(exc) or type(exc).__name__) from exc
     except Exception as exc:
         if type(exc).__module__.startswith(("psycopg", "psycopg_pool")):

@@ -9,73 +9,28 @@ rule each one follows.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lxml import etree
 
-from app.crosswalks.registry import Document, MetadataFormat, RenderContext
+from app.crosswalks.common import (
+    XSI,
+    access_right,
+    append,
+    article_renderer,
+    clean,
+    license_name,
+    orcid_id,
+    page_range,
+    subject_terms,
+)
+from app.crosswalks.registry import MetadataFormat, RenderContext
+from app.jats.languages import english_name, iso639_2b
 from app.jats.model import Article, Contributor, LangText
-from app.jats.text import iso639_2b, iso639_3, xml_safe
 
 NS = "http://www.loc.gov/MARC21/slim"
 SCHEMA_LOCATION = "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd"
-XSI = "http://www.w3.org/2001/XMLSchema-instance"
-
-# English names of the languages journals commonly publish in, for the 546 note (by ISO 639-3).
-LANGUAGE_NAMES = {
-    "ara": "Arabic", "aze": "Azerbaijani", "bel": "Belarusian", "bul": "Bulgarian",
-    "cat": "Catalan", "ces": "Czech", "deu": "German", "ell": "Greek", "eng": "English",
-    "est": "Estonian", "fas": "Persian", "fin": "Finnish", "fra": "French", "heb": "Hebrew",
-    "hrv": "Croatian", "hun": "Hungarian", "hye": "Armenian", "ind": "Indonesian",
-    "ita": "Italian", "jpn": "Japanese", "kat": "Georgian", "kaz": "Kazakh", "kor": "Korean",
-    "lat": "Latin", "lav": "Latvian", "lit": "Lithuanian", "nld": "Dutch", "nor": "Norwegian",
-    "pol": "Polish", "por": "Portuguese", "ron": "Romanian", "rus": "Russian", "slk": "Slovak",
-    "slv": "Slovenian", "spa": "Spanish", "srp": "Serbian", "swe": "Swedish", "tur": "Turkish",
-    "ukr": "Ukrainian", "uzb": "Uzbek", "zho": "Chinese",
-}
-
-
-def clean(text: str | None) -> str:
-    """One line of XML-safe text: whitespace collapsed, characters XML forbids dropped."""
-    return " ".join(xml_safe(text).split()) if text else ""
-
-
-_ORCID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])\s*$", re.IGNORECASE)
-
-
-def orcid_id(value: str | None) -> str | None:
-    """The bare ORCID iD (0000-0002-1825-0097), whichever form the article carries, else None."""
-    match = _ORCID.search(value.strip()) if value else None
-    return match.group(1).upper() if match else None
-
-
-ACCESS_RIGHTS = ("open", "embargoed", "restricted", "metadata")
-
-
-def access_right(article: Article, context: RenderContext) -> str | None:
-    """What the record says, else the journal's setting; None when neither says anything."""
-    for value in (article.access_right, context.default_access_right):
-        if value in ACCESS_RIGHTS:
-            return value
-    return None
-
-
-_CC = re.compile(
-    r"creativecommons\.org/(?:licenses/(?P<kind>[a-z-]+)|publicdomain/(?P<pd>zero|mark))"
-    r"/(?P<version>\d(?:\.\d)?)",
-    re.IGNORECASE,
-)
-
-
-def license_name(url: str | None) -> str | None:
-    """"CC BY-NC 4.0", "CC0 1.0"... read from a Creative Commons URL; None for other licences."""
-    match = _CC.search(url or "")
-    if not match:
-        return None
-    if match.group("pd"):
-        name = "CC0" if match.group("pd").lower() == "zero" else "Public Domain Mark"
-        return f"{name} {match.group('version')}"
-    return f"CC {match.group('kind').upper()} {match.group('version')}"
 
 
 # Leading articles skipped in filing (245 second indicator), by language of the title.
@@ -196,22 +151,20 @@ def _title_fields(article: Article, has_main_entry: bool) -> list[Field]:
     return made
 
 
-def _language_name(tag: str | None) -> str | None:
-    code = iso639_3(tag)
-    return LANGUAGE_NAMES.get(code, code) if code else None
+def _abstract_languages(article: Article, convert: Callable[[str | None], str | None]
+                        ) -> list[str]:
+    """The languages of the abstracts (an untagged one is in the article's), each once."""
+    found = (convert(abstract.lang or article.lang) for abstract in article.abstracts)
+    return list(dict.fromkeys(code for code in found if code))
 
 
 def _language_note(article: Article) -> str | None:
     """"Text in Russian; abstracts in Russian and English.": only when the record states the
     language of its text (a title's language says nothing about the full text's)."""
-    text = _language_name(article.lang)
+    text = english_name(article.lang)
     if not text:
         return None
-    others: list[str] = []
-    for abstract in article.abstracts:
-        name = _language_name(abstract.lang or article.lang)
-        if name and name not in others:
-            others.append(name)
+    others = _abstract_languages(article, english_name)
     note = f"Text in {text}"
     if others and others != [text]:
         listed = f"{', '.join(others[:-1])} and {others[-1]}" if len(others) > 1 else others[0]
@@ -236,10 +189,8 @@ def _host_enumeration(article: Article) -> str:
     issued = article.issued
     if issued:
         text = f"{text} ({issued.year})" if text else f"({issued.year})"
-    if article.fpage:
-        pages = clean(article.fpage)
-        if article.lpage and clean(article.lpage) != pages:
-            pages = f"{pages}-{clean(article.lpage)}"
+    pages = page_range(article)
+    if pages:
         text = f"{text}, p. {pages}" if text else f"p. {pages}"
     elif article.elocation_id:
         text = f"{text}, article {clean(article.elocation_id)}" if text else (
@@ -319,11 +270,7 @@ def fields(article: Article, context: RenderContext) -> list[Field]:
         if doi:
             out.append(_field("024", "7", " ", ("a", doi), ("2", "doi")))
     main_lang = iso639_2b(article.lang)
-    summary_langs: list[str] = []
-    for abstract in article.abstracts:
-        code = iso639_2b(abstract.lang or article.lang)
-        if code and code not in summary_langs:
-            summary_langs.append(code)
+    summary_langs = _abstract_languages(article, iso639_2b)
     if main_lang and summary_langs and summary_langs != [main_lang]:
         made = _field("041", "0", " ", ("a", main_lang))
         for code in summary_langs:
@@ -370,11 +317,10 @@ def fields(article: Article, context: RenderContext) -> list[Field]:
         out.append(_field("546", " ", " ", ("a", note)))
 
     seen: set[str] = set()
-    for keyword in article.keywords:
-        key = clean(keyword.text).casefold()
-        if key and key not in seen:
-            seen.add(key)
-            out.append(_field("653", " ", " ", ("a", keyword.text)))
+    for term in subject_terms(article):
+        if term.text.casefold() not in seen:  # 653 states no language: a term in two goes once
+            seen.add(term.text.casefold())
+            out.append(_field("653", " ", " ", ("a", term.text)))
 
     for person in people:
         if person is not main_entry and (person.collab or person.inverted_name):
@@ -401,23 +347,23 @@ def _record(article: Article, context: RenderContext) -> etree._Element:
     root = etree.Element(f"{{{NS}}}record", nsmap={None: NS, "xsi": XSI})
     root.set(f"{{{XSI}}}schemaLocation", f"{NS} {SCHEMA_LOCATION}")
     root.set("type", "Bibliographic")
+    # Leader and control fields are positional: their spaces are data, so they are not cleaned
+    # like text (and are made of codes and the identifier, which XML allows).
     etree.SubElement(root, f"{{{NS}}}leader").text = LEADER
     controls = [("001", clean(context.oai_identifier)), ("007", "cr |||||||||||"),
                 ("008", _fixed_008(article))]
     for tag, value in controls:
         if value:
-            control = etree.SubElement(root, f"{{{NS}}}controlfield", tag=tag)
-            control.text = value
+            etree.SubElement(root, f"{{{NS}}}controlfield", tag=tag).text = value
     for made in fields(article, context):
         data = etree.SubElement(root, f"{{{NS}}}datafield", tag=made.tag, ind1=made.ind1,
                                 ind2=made.ind2)
         for code, value in made.subfields:
-            etree.SubElement(data, f"{{{NS}}}subfield", code=code).text = value
+            append(data, f"{{{NS}}}subfield", value, code=code)
     return root
 
 
-def render(document: Document, context: RenderContext) -> bytes:
-    return etree.tostring(_record(document.article, context), encoding="utf-8")
+render = article_renderer(_record)
 
 
 FORMAT = MetadataFormat(

@@ -9,18 +9,23 @@ is given in each language the record has, with ``xml:lang``. docs/crosswalks.md 
 
 from __future__ import annotations
 
-import re
-
 from lxml import etree
 
-from app.crosswalks.registry import Document, MetadataFormat, RenderContext
+from app.crosswalks.common import (
+    XSI,
+    access_right,
+    append,
+    article_renderer,
+    clean,
+    page_range,
+    subject_terms,
+)
+from app.crosswalks.registry import MetadataFormat, RenderContext
+from app.jats.languages import iso639_3
 from app.jats.model import Article, LangText
-from app.jats.text import iso639_3, normalise_space
 
 NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 DC = "http://purl.org/dc/elements/1.1/"
-XSI = "http://www.w3.org/2001/XMLSchema-instance"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 SCHEMA_LOCATION = "http://www.openarchives.org/OAI/2.0/oai_dc.xsd"
 
 # OpenAIRE v3 / DRIVER access-right terms (info:eu-repo-Access-Terms vocabulary).
@@ -30,8 +35,6 @@ ACCESS_TERMS = {
     "restricted": "info:eu-repo/semantics/restrictedAccess",
     "metadata": "info:eu-repo/semantics/closedAccess",
 }
-# xs:language, which simpledc's xml:lang must match.
-_XS_LANGUAGE = re.compile(r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$")
 # Other identifiers, written as resolvable URLs or registered info URIs.
 ID_FORMS = {
     "pmid": "info:pmid/{}",
@@ -43,40 +46,29 @@ ID_FORMS = {
 }
 
 
-def render(document: Document, context: RenderContext) -> bytes:
-    """The ``oai_dc:dc`` element for one article, as UTF-8 bytes without an XML declaration."""
-    return etree.tostring(build(document.article, context), encoding="utf-8")
-
-
 def build(article: Article, context: RenderContext) -> etree._Element:
+    """The ``oai_dc:dc`` element for one article."""
     root = etree.Element(f"{{{NS}}}dc", nsmap={"oai_dc": NS, "dc": DC, "xsi": XSI})
     root.set(f"{{{XSI}}}schemaLocation", f"{NS} {SCHEMA_LOCATION}")
 
     def add(name: str, value: str | None, lang: str | None = None) -> None:
-        text = normalise_space(value or "")
-        if not text:
-            return
-        el = etree.SubElement(root, f"{{{DC}}}{name}")
-        el.text = text
-        if lang and _XS_LANGUAGE.match(lang):
-            el.set(XML_LANG, lang)
+        text = clean(value)
+        if text:
+            append(root, f"{{{DC}}}{name}", text, lang=lang)
 
     for title in titles_with_subtitles(article):
         add("title", title.text, title.lang)
     for person in article.contributors:
         add("creator" if person.role == "author" else "contributor", person.inverted_name)
-    for keyword in _unique(article.keywords):
-        add("subject", keyword.text, keyword.lang)
-    for subject in article.subjects:
-        if subject not in {k.text for k in article.keywords}:
-            add("subject", subject)
+    for term in subject_terms(article):
+        add("subject", term.text, term.lang)
     for abstract in article.abstracts:
         add("description", abstract.text, abstract.lang)
     add("publisher", article.publisher_name)
     issued = article.issued
     if issued is not None:
         add("date", issued.iso)
-    access = _access_right(article, context)
+    access = access_right(article, context)
     if access == "embargoed" and article.embargo_end:
         add("date", f"info:eu-repo/date/embargoEnd/{article.embargo_end}")
     preprint = (article.article_type or "").lower() == "preprint"
@@ -148,26 +140,15 @@ def source_citation(article: Article) -> str | None:
         parts.append(f"vol.{article.volume}")
     if article.issue:
         parts.append(f"iss.{article.issue}")
-    if article.fpage and article.lpage:
-        parts.append(f"p.{article.fpage}-{article.lpage}")
-    elif article.fpage:
-        parts.append(f"p.{article.fpage}")
+    pages = page_range(article)
+    if pages:
+        parts.append(f"p.{pages}")
     elif article.elocation_id:
         parts.append(article.elocation_id)
     return " ".join(parts)
 
 
-def _access_right(article: Article, context: RenderContext) -> str | None:
-    """What the record says, else the journal's setting; never "open" by default."""
-    for value in (article.access_right, context.default_access_right):
-        if value in ACCESS_TERMS:
-            return value
-    return None
-
-
-def _unique(items: tuple[LangText, ...]) -> list[LangText]:
-    return list(dict.fromkeys(items))
-
+render = article_renderer(build)
 
 FORMAT = MetadataFormat(
     prefix="oai_dc",

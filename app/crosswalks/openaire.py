@@ -8,25 +8,30 @@ Mandatory is either present or explained by :func:`missing_mandatory`.
 
 from __future__ import annotations
 
-import re
-
 from lxml import etree
 
-from app.crosswalks.marcxml import access_right, clean, license_name, orcid_id
-from app.crosswalks.registry import Document, MetadataFormat, RenderContext
+from app.crosswalks.common import (
+    XSI,
+    access_right,
+    append,
+    article_renderer,
+    clean,
+    license_name,
+    orcid_id,
+    subject_terms,
+)
+from app.crosswalks.registry import MetadataFormat, RenderContext
+from app.jats.languages import iso639_3
 from app.jats.model import Article, Contributor
-from app.jats.text import iso639_3
 
 NS = "http://namespace.openaire.eu/schema/oaire/"
 SCHEMA_LOCATION = "https://www.openaire.eu/schema/repo-lit/4.0/openaire.xsd"
 DATACITE = "http://datacite.org/schema/kernel-4"
 DC = "http://purl.org/dc/elements/1.1/"
-XSI = "http://www.w3.org/2001/XMLSchema-instance"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 NSMAP = {"oaire": NS, "datacite": DATACITE, "dc": DC, "xsi": XSI}
 
 # COAR Access Rights vocabulary, as the guidelines list it (Access Rights, M).
-ACCESS_RIGHTS = {
+COAR_ACCESS_RIGHTS = {
     "open": ("http://purl.org/coar/access_right/c_abf2", "open access"),
     "embargoed": ("http://purl.org/coar/access_right/c_f1cf", "embargoed access"),
     "restricted": ("http://purl.org/coar/access_right/c_16ec", "restricted access"),
@@ -35,8 +40,6 @@ ACCESS_RIGHTS = {
 JOURNAL_ARTICLE = ("http://purl.org/coar/resource_type/c_6501", "journal article")
 VERSION_OF_RECORD = ("http://purl.org/coar/version/c_970fb48d4fbd8a85", "VoR")
 ALTERNATE_IDS = {"doi": "DOI", "pmid": "PMID", "pmcid": "PMCID", "arxiv": "arXiv"}
-# xs:language, which xml:lang must match; a tag that does not is left off, not emitted broken.
-_XS_LANGUAGE = re.compile(r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$")
 FULL_TEXT_TYPES = {".pdf": "application/pdf", ".epub": "application/epub+zip"}
 
 
@@ -44,18 +47,9 @@ def _q(ns: str, name: str) -> str:
     return f"{{{ns}}}{name}"
 
 
-def _add(parent: etree._Element, ns: str, name: str, text: str | None = None,
-         **attrs: str | None) -> etree._Element:
-    el = etree.SubElement(parent, _q(ns, name))
-    for key, value in attrs.items():
-        if key == "lang":
-            if value and _XS_LANGUAGE.match(value):
-                el.set(XML_LANG, value)
-        elif value:
-            el.set(key, value)
-    if text is not None:
-        el.text = text
-    return el
+def _add(parent: etree._Element, ns: str, name: str, text: str | None = None, *,
+         lang: str | None = None, **attrs: str | None) -> etree._Element:
+    return append(parent, _q(ns, name), text, lang=lang, **attrs)
 
 
 def identifier(article: Article, context: RenderContext) -> tuple[str, str] | None:
@@ -132,18 +126,15 @@ def _titles(root: etree._Element, article: Article) -> None:
     titles = [t for t in article.titles if clean(t.text)]
     if not titles:
         return
+    main, translations = titles[0], titles[1:]
+    subtitles = [s for s in article.subtitles if clean(s.text)]
+    own = [s for s in subtitles if s.lang in (None, main.lang)]
     group = _add(root, DATACITE, "titles")
-    main_lang = titles[0].lang
-    _add(group, DATACITE, "title", clean(titles[0].text), lang=titles[0].lang)
-    for sub in article.subtitles:
-        if clean(sub.text) and sub.lang in (None, main_lang):
-            _add(group, DATACITE, "title", clean(sub.text), lang=sub.lang, titleType="Subtitle")
-    for other in titles[1:]:
-        _add(group, DATACITE, "title", clean(other.text), lang=other.lang,
-             titleType="TranslatedTitle")
-    for sub in article.subtitles:
-        if clean(sub.text) and sub.lang not in (None, main_lang):
-            _add(group, DATACITE, "title", clean(sub.text), lang=sub.lang, titleType="Subtitle")
+    # The main title and its subtitle first, then the translations and theirs.
+    for text, kind in [(main, None), *((s, "Subtitle") for s in own),
+                       *((t, "TranslatedTitle") for t in translations),
+                       *((s, "Subtitle") for s in subtitles if s not in own)]:
+        _add(group, DATACITE, "title", text.text, lang=text.lang, titleType=kind)
 
 
 def _people(root: etree._Element, article: Article) -> None:
@@ -212,21 +203,11 @@ def _citation(root: etree._Element, article: Article) -> None:
 
 
 def _subjects(root: etree._Element, article: Article) -> None:
-    seen: set[tuple[str, str | None]] = set()
-    entries: list[tuple[str, str | None]] = []
-    for keyword in article.keywords:
-        key = (clean(keyword.text), keyword.lang)
-        if key[0] and (key[0].casefold(), keyword.lang) not in seen:
-            seen.add((key[0].casefold(), keyword.lang))
-            entries.append(key)
-    for subject in article.subjects:
-        if clean(subject) and (clean(subject).casefold(), None) not in seen:
-            seen.add((clean(subject).casefold(), None))
-            entries.append((clean(subject), None))
-    if entries:
+    terms = subject_terms(article)
+    if terms:
         group = _add(root, DATACITE, "subjects")
-        for text, lang in entries:
-            _add(group, DATACITE, "subject", text, lang=lang)
+        for term in terms:
+            _add(group, DATACITE, "subject", term.text, lang=term.lang)
 
 
 def resource(article: Article, context: RenderContext) -> etree._Element:
@@ -249,7 +230,7 @@ def resource(article: Article, context: RenderContext) -> etree._Element:
     for abstract in article.abstracts:
         if clean(abstract.text):
             _add(root, DC, "description", clean(abstract.text), lang=abstract.lang)
-    uri, label = ACCESS_RIGHTS[right]
+    uri, label = COAR_ACCESS_RIGHTS[right]
     _add(root, DATACITE, "rights", label, rightsURI=uri)
     _subjects(root, article)
     if article.license_url or article.license_text:
@@ -263,8 +244,7 @@ def resource(article: Article, context: RenderContext) -> etree._Element:
     return root
 
 
-def render(document: Document, context: RenderContext) -> bytes:
-    return etree.tostring(resource(document.article, context), encoding="utf-8")
+render = article_renderer(resource)
 
 
 FORMAT = MetadataFormat(

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 
 from lxml import etree
 
+from app.jats.languages import normalise_lang, script_agrees
 from app.jats.model import (
     Affiliation,
     Article,
@@ -29,11 +30,10 @@ from app.jats.text import (
     XML_LANG,
     abstract_text,
     citation_text,
+    JATS_NAMESPACE_HINTS,
     is_jats_namespace,
     local,
-    normalise_lang,
     normalise_space,
-    script_agrees,
     text_of,
     title_text,
 )
@@ -47,8 +47,22 @@ SECONDARY_ABSTRACTS = frozenset(
         "plain-language-summary", "author-highlights", "highlights", "digest", "video",
     }
 )
-# Subject groups that name a layout slot rather than what the article is about.
-NON_SUBJECT_GROUPS = frozenset({"display-channel", "sub-display-channel", "article-type"})
+# Subject groups that say where the article sits in the issue or what kind it is (its section
+# heading, "ORIGINAL ARTICLE", "Regular Article"), not what it is about.
+HEADING_GROUPS = frozenset(
+    {"heading", "toc-heading", "display-channel", "sub-display-channel", "article-type",
+     "author-type", "section", "section-heading", "overline"}
+)
+# The groups the section heading is read from, in this order of preference ("" is untyped).
+SECTION_GROUPS = ("display-channel", "heading", "toc-heading", "section", "section-heading",
+                  "overline", "")
+# Kinds of article that some publishers put in an untyped subj-group as its heading.
+ARTICLE_KINDS = frozenset(
+    {"article", "articles", "research article", "research articles", "original article",
+     "original articles", "original research", "regular article", "review", "reviews",
+     "review article", "editorial", "letter", "letters", "correction", "erratum", "retraction",
+     "case report", "brief report", "short communication", "commentary", "perspective"}
+)
 # The parts of an affiliation that never share a word with their neighbours.
 AFF_PARTS = frozenset(
     {"institution", "institution-wrap", "addr-line", "city", "state", "country", "postal-code",
@@ -69,6 +83,12 @@ MONTHS = {
     for m in names
 }
 OPEN_LICENSE_TYPES = ("open-access", "open", "creative-commons", "cc", "public-domain", "free")
+# Whether any element is in a JATS namespace: one pass in libxml2 instead of one in Python.
+_HAS_JATS_NAMESPACE = etree.XPath(
+    "boolean(descendant-or-self::*[{}])".format(
+        " or ".join(f"contains(namespace-uri(), '{hint}')" for hint in JATS_NAMESPACE_HINTS)
+    )
+)
 
 
 class ArticleError(ValueError):
@@ -100,18 +120,18 @@ def read_article(root: etree._Element, *, today: dt.date | None = None) -> Artic
     if not titles:
         warnings.append("the record has no article-title")
     license_url, license_text, access, embargo_end = _permissions(meta, today)
-    self_uris = tuple(
-        u for u in (normalise_space(_href(e) or text_of(e)) for e in _children(meta, "self-uri"))
-        if u
-    )
+    self_uri_links = _self_uris(meta)
+    self_uris = tuple(dict.fromkeys(uri for uri, _kind in self_uri_links))
+    journal_titles = _journal_titles(journal)
     article_ids = _article_ids(meta)
+    categories = _categories(meta)
     return Article(
         titles=titles,
         article_type=article.get("article-type") or None,
         lang=lang,
         dtd_version=article.get("dtd-version") or None,
-        journal_title=_journal_titles(journal)[0].text if _journal_titles(journal) else None,
-        journal_titles=_journal_titles(journal),
+        journal_title=journal_titles[0].text if journal_titles else None,
+        journal_titles=journal_titles,
         journal_ids=tuple(
             ((e.get("journal-id-type") or "").strip(), text_of(e))
             for e in _children(journal, "journal-id")
@@ -124,7 +144,8 @@ def read_article(root: etree._Element, *, today: dt.date | None = None) -> Artic
         contributors=_contributors(meta, lang),
         abstracts=_abstracts(meta, lang, translations),
         keywords=_keywords(meta, lang, translations),
-        subjects=_subjects(meta),
+        subjects=categories[1],
+        section=categories[0],
         article_ids=article_ids,
         pub_dates=_pub_dates(meta),
         volume=_first_text(meta, "volume"),
@@ -137,7 +158,7 @@ def read_article(root: etree._Element, *, today: dt.date | None = None) -> Artic
         copyright_statement=_first_text(meta, "permissions/copyright-statement"),
         access_right=access,
         embargo_end=embargo_end,
-        landing_page=next((u for u in self_uris if _is_landing_page(u, meta)), None),
+        landing_page=next((u for u, kind in self_uri_links if _is_landing_page(u, kind)), None),
         self_uris=self_uris,
         references=tuple(_references(article)),
         funding=_funding(meta),
@@ -157,7 +178,7 @@ def _plain_article(root: etree._Element) -> etree._Element:
         found = next((e for e in root.iter() if local(e.tag) == "article"), None)
     if found is None:
         raise ArticleError(f"no <article> element in <{local(root.tag)}>")
-    if not any(_jats_ns(e.tag) for e in found.iter()):
+    if not _HAS_JATS_NAMESPACE(found):
         return found
     plain = copy.deepcopy(found)
     for el in plain.iter():
@@ -345,17 +366,34 @@ def _keywords(
     return tuple(out)
 
 
-def _subjects(meta: etree._Element) -> tuple[str, ...]:
-    out: list[str] = []
-    for group in _path(meta, "article-categories/subj-group"):
-        if (group.get("subj-group-type") or "").lower() in NON_SUBJECT_GROUPS:
-            continue
-        for subject in group.iter():
-            if local(subject.tag) == "subject":
-                text = title_text(subject)
-                if text and text not in out:
-                    out.append(text)
-    return tuple(out)
+def _categories(meta: etree._Element) -> tuple[str | None, tuple[str, ...]]:
+    """The section heading and the subjects (disciplines, taxa, places) of article-categories.
+
+    A group typed as a heading (``heading``, ``display-channel``, ``author-type``...), or an
+    untyped one holding only names of article kinds ("Articles"), is where the article sits,
+    not what it is about. eLife types its section ``display-channel`` and its subject areas
+    ``heading``: when a record has a display channel, its ``heading`` groups are subjects.
+    """
+    groups = _path(meta, "article-categories/subj-group")
+    kinds = [(g.get("subj-group-type") or "").strip().lower() for g in groups]
+    channelled = "display-channel" in kinds
+    headings: dict[str, str] = {}
+    subjects: list[str] = []
+    for group, kind in zip(groups, kinds, strict=True):
+        texts = [t for t in (title_text(e) for e in group.iter() if local(e.tag) == "subject") if t]
+        if kind == "heading" and channelled:
+            heading = False
+        elif kind:
+            heading = kind in HEADING_GROUPS
+        else:
+            heading = bool(texts) and all(t.casefold() in ARTICLE_KINDS for t in texts)
+        if heading:
+            if texts:
+                headings.setdefault(kind, texts[0])
+        else:
+            subjects.extend(t for t in texts if t not in subjects)
+    section = next((headings[k] for k in SECTION_GROUPS if k in headings), None)
+    return section, tuple(subjects)
 
 
 # --- journal ----------------------------------------------------------------------------------
@@ -708,8 +746,8 @@ def _permissions(
 
 def _license_url(lic: etree._Element) -> str | None:
     for ref in (e for e in lic.iter(etree.Element) if local(e.tag) == "license_ref"):
-        if text_of(ref):
-            return text_of(ref)
+        if value := text_of(ref):
+            return value
     if _href(lic).strip():
         return _href(lic).strip()
     for el in lic.iter():
@@ -761,15 +799,19 @@ def _iso_date(value: str | None) -> dt.date | None:
         return None
 
 
-def _is_landing_page(uri: str, meta: etree._Element) -> bool:
+def _self_uris(meta: etree._Element) -> list[tuple[str, str]]:
+    """Each ``self-uri`` address with its content type (lower case, "" when untyped)."""
+    links = ((normalise_space(_href(e) or text_of(e)), (e.get("content-type") or "").lower())
+             for e in _children(meta, "self-uri"))
+    return [(uri, kind) for uri, kind in links if uri]
+
+
+def _is_landing_page(uri: str, kind: str) -> bool:
     """An absolute web address that is not a file download (PDF and the like)."""
     if not uri.startswith(("http://", "https://")):
         return False
-    for el in _children(meta, "self-uri"):
-        if (_href(el) or text_of(el)).strip() == uri:
-            kind = (el.get("content-type") or "").lower()
-            if kind and kind not in ("html", "text/html", "landing-page", "abstract", "article"):
-                return False
+    if kind and kind not in ("html", "text/html", "landing-page", "abstract", "article"):
+        return False
     return not re.search(r"\.(pdf|xml|epub|zip)$", uri, re.IGNORECASE)
 
 

@@ -45,8 +45,9 @@ EXPLANATIONS: dict[str, str] = {
     "unknown-doctype": "The DOCTYPE names a DTD that is not one of the official JATS/NLM DTDs "
                        "we hold, so the document was checked against the JATS Publishing XSD "
                        "instead. Nothing was fetched from the network.",
-    "version-fallback": "The document has no DOCTYPE and its dtd-version has no published XSD "
-                        "here, so the newest JATS Publishing XSD was used.",
+    "version-fallback": "The document is checked against an XSD (it has no DOCTYPE, or one we "
+                        "do not hold) and its dtd-version is not one with a published JATS "
+                        "Publishing XSD here (1.3, 1.4), so the newest one was used.",
     "element-not-allowed": "An element appears where the schema does not allow it (wrong "
                            "place, wrong order, or one too many).",
     "missing-required-child": "An element lacks a child element the schema requires.",
@@ -203,6 +204,12 @@ def _not_in_model(expected: str, got: list[str]) -> str | None:
     return None
 
 
+def _short(expected: str, limit: int = 240) -> str:
+    """A long content model or list of names, cut for reading (`raw` keeps it whole)."""
+    expected = expected.strip()
+    return expected if len(expected) <= limit else expected[:limit].rsplit(" ", 1)[0] + " …"
+
+
 def describe(raw: str, *, declared: set[str] | None = None,
              newest: set[str] | None = None, newest_attrs: set[tuple[str, str]] | None = None,
              version: str | None = None) -> tuple[str, str]:
@@ -223,17 +230,18 @@ def describe(raw: str, *, declared: set[str] | None = None,
         local = _local(g.get("el", ""))
         declared_as = version or "the declared version"
         if kind == "dtd-content":
-            exp = g.get("exp", "")
+            model = g.get("exp", "")
+            exp = _short(model)
             got = g.get("got", "").split()
-            if "CDATA" in got and "#PCDATA" not in exp:
+            if "CDATA" in got and "#PCDATA" not in model:
                 return "text-not-allowed", (
                     f"{el} contains text directly, but only elements are allowed there "
                     f"(expected {exp}).")
-            stranger = _not_in_model(exp, got)
+            stranger = _not_in_model(model, got)
             if stranger:
                 return "element-not-allowed", (
                     f"<{stranger}> is not allowed inside {el} (allowed: {exp}).")
-            missing = _missing_required(exp, got)
+            missing = _missing_required(model, got)
             if missing:
                 found = f"it contains ({' '.join(got)})" if got else "it is empty"
                 return "missing-required-child", (
@@ -271,10 +279,10 @@ def describe(raw: str, *, declared: set[str] | None = None,
                     f"<{name}> is MathML without the MathML namespace; JATS expects "
                     f"<mml:{name}> with xmlns:mml=\"{MATHML_NS}\".")
             exp = g.get("exp")
-            hint = f" Expected here: {exp}." if exp else " Nothing more is allowed here."
+            hint = f" Expected here: {_short(exp)}." if exp else " Nothing more is allowed here."
             return kind, f"{el} is not allowed at this place.{hint}"
         if kind == "missing-required-child":
-            return kind, f"{el} lacks a required child: expected {g.get('exp')}."
+            return kind, f"{el} lacks a required child: expected {_short(g.get('exp', ''))}."
         if kind == "text-not-allowed":
             return kind, f"{el} contains text directly, but only child elements are allowed."
         if kind == "wrong-root":

@@ -75,6 +75,11 @@ class PubDate:
     kind: str | None = None
 
     @property
+    def precision(self) -> int:
+        """1 for a year, 2 for a month, 3 for a day."""
+        return 1 + (self.month is not None) + (self.month is not None and self.day is not None)
+
+    @property
     def iso(self) -> str:
         """ISO 8601 at the precision the record states: 2023, 2023-04 or 2023-04-17."""
         parts = [f"{self.year:04d}"]
@@ -83,6 +88,15 @@ class PubDate:
             if self.day:
                 parts.append(f"{self.day:02d}")
         return "-".join(parts)
+
+
+# Kinds of pub-date that date the version of record, the issue's first: the issue date, print,
+# both, untyped JATS 1.1+ "pub", online, and an untyped pub-date.
+_ISSUE_ORDER = ("collection", "ppub", "epub-ppub", "pub", "epub", None)
+
+
+def _chronological(date: PubDate) -> tuple[int, int, int]:
+    return date.year, date.month or 0, date.day or 0
 
 
 @dataclass(frozen=True)
@@ -130,6 +144,7 @@ class Article:
     abstracts: tuple[LangText, ...] = ()
     keywords: tuple[LangText, ...] = ()
     subjects: tuple[str, ...] = ()
+    section: str | None = None
     article_ids: tuple[tuple[str, str], ...] = ()
     pub_dates: tuple[PubDate, ...] = ()
     volume: str | None = None
@@ -175,13 +190,19 @@ class Article:
 
     @property
     def issued(self) -> PubDate | None:
-        """The date of publication harvesters want: the issue date, else the earliest given."""
-        order = ("collection", "ppub", "epub-ppub", "pub", "epub", None)
-        for kind in order:
-            for d in self.pub_dates:
-                if d.kind == kind:
-                    return d
-        return min(self.pub_dates, key=lambda d: (d.year, d.month or 0, d.day or 0), default=None)
+        """The publication of the version of record, the date harvesters want.
+
+        The year is the issue's (``collection``, else print, else online: the year citations,
+        identifiers and issue sets use); within that year, the most precise of the dates the
+        record gives for publishing this version, the earliest of equally precise ones. So an
+        issue dated "2021" with an online date of 2021-10-29 gives 2021-10-29. Preprint,
+        correction and retraction dates never count. Without any of these: the earliest date.
+        """
+        anchor = next((d for kind in _ISSUE_ORDER for d in self.pub_dates if d.kind == kind), None)
+        if anchor is None:
+            return min(self.pub_dates, key=_chronological, default=None)
+        same_year = [d for d in self.pub_dates if d.kind in _ISSUE_ORDER and d.year == anchor.year]
+        return min(same_year, key=lambda d: (-d.precision, _chronological(d)))
 
     @property
     def pages(self) -> str | None:

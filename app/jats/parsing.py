@@ -24,6 +24,7 @@ from app.jats.schemas import SchemaDirectory, _file_path, inside
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 PREDEFINED_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
 _ENTITY_REF = re.compile(r"&([A-Za-z_][\w.\-]*);")
+_ENTITY_REF_BYTES = re.compile(rb"&([A-Za-z_][A-Za-z0-9_.\-]*);")
 
 
 class ExternalRefused(Exception):
@@ -155,13 +156,15 @@ def _decoded(data: bytes, encoding: str | None) -> str:
 
 def _needs_dtd(data: bytes, tree: etree._ElementTree, log: etree._ListErrorLog) -> bool:
     """True when the document relies on its DTD for named entities or namespace prefixes."""
-    if any(True for _ in tree.getroot().iter(etree.Entity)):
-        return True
     if any(e.type_name == "NS_ERR_UNDEFINED_NAMESPACE" or e.type_name.endswith(
             "UNDECLARED_ENTITY") for e in log):
         return True
-    text = _decoded(data, tree.docinfo.encoding)
-    return any(name not in PREDEFINED_ENTITIES for name in _ENTITY_REF.findall(text))
+    encoding = (tree.docinfo.encoding or "utf-8").lower()
+    if "16" in encoding or "32" in encoding or "ucs" in encoding:
+        refs = _ENTITY_REF.findall(_decoded(data, encoding))
+    else:  # ASCII-compatible: scan the bytes, no decoding needed
+        refs = [m.decode("ascii") for m in _ENTITY_REF_BYTES.findall(data)]
+    return any(name not in PREDEFINED_ENTITIES for name in refs)
 
 
 _EXTERNAL_DECL = re.compile(
@@ -169,13 +172,28 @@ _EXTERNAL_DECL = re.compile(
     r"(?:\s+(?:\"[^\"]*\"|'[^']*'))?(\s+NDATA)?")
 
 
+def _internal_subset(data: bytes, encoding: str | None) -> str:
+    """The DOCTYPE's internal subset ("[...]") as text; empty when there is none."""
+    encoding = (encoding or "utf-8").lower()
+    if "16" in encoding or "32" in encoding or "ucs" in encoding:
+        text = _decoded(data[:1 << 20], encoding)
+        start = text.find("<!DOCTYPE")
+        bracket, close = text.find("[", start), text.find(">", start)
+        if start < 0 or bracket < 0 or close < bracket:
+            return ""
+        end = text.find("]>", bracket)
+        return text[bracket:end if end > 0 else None]
+    start = data.find(b"<!DOCTYPE")
+    bracket, close = data.find(b"[", start), data.find(b">", start)
+    if start < 0 or bracket < 0 or close < bracket:
+        return ""
+    end = data.find(b"]>", bracket)
+    return _decoded(data[bracket:end if end > 0 else None], encoding)
+
+
 def _external_entity(data: bytes, encoding: str | None) -> str | None:
     """The first external (parsed) entity the internal subset declares: XXE by design."""
-    text = _decoded(data[:1 << 20], encoding)
-    end = text.find("]>")
-    if end < 0:
-        return None
-    for m in _EXTERNAL_DECL.finditer(text[:end]):
+    for m in _EXTERNAL_DECL.finditer(_internal_subset(data, encoding)):
         if not m.group(4):
             target = m.group(3)[1:-1]
             return f"{'%' if m.group(1) else ''}{m.group(2)} -> {target}"
@@ -219,7 +237,7 @@ def parse(data: bytes, schemas: SchemaDirectory, *,
     too_big = size_problem(len(data), max_bytes)
     if too_big:
         return Parsed(None, [too_big])
-    if not data.strip():
+    if not data[:4096].strip() and not data.strip():
         return Parsed(None, [Problem("empty", explain("empty"))])
     first = _parser(None, with_dtd=False, entities=False)
     try:
@@ -247,8 +265,6 @@ def parse(data: bytes, schemas: SchemaDirectory, *,
         parsed.dtd_path = schemas.dtd_for(parsed.public_id, parsed.system_id)
     log = first.error_log
     if not _needs_dtd(data, tree, log):
-        parsed.problems += [_from_log(e) for e in log if e.type_name ==
-                            "NS_ERR_UNDEFINED_NAMESPACE"]
         return parsed
     return _reparse(data, schemas, parsed)
 

@@ -50,11 +50,11 @@ ALWAYS_DROP = frozenset({"fn", "fn-group", "target", "object-id", "alt-text", "l
 # Markers that point elsewhere: dropped from titles, kept elsewhere only when they carry words.
 TITLE_DROP = frozenset({"xref"}) | ALWAYS_DROP
 
-_WS = re.compile(r"\s+")
 # A space that only the joining of tagged parts put before a comma or full stop.
 _SPACE_BEFORE_STOP = re.compile(r" ([,.](?:\s|$))")
 # XML 1.0 Char production, negated: what may never reach an output document.
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 _TEX_SYMBOLS = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
@@ -74,33 +74,45 @@ _TEX_PREAMBLE = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def local(tag: object) -> str:
-    """The local name of an element tag (comments and PIs have none), without any prefix."""
+    """The local name of an element tag (comments and PIs have none), without any prefix.
+
+    Cached: a document has few distinct tags and this runs for every node the reader visits.
+    """
     if not isinstance(tag, str):
         return ""
-    return _local(tag)
-
-
-@functools.lru_cache(maxsize=4096)
-def _local(tag: str) -> str:
     # "mml:math" stays a literal name when a record leaves the prefix to its DTD.
     return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
 
 
+# What the namespaces JATS is put in (PMC's, NLM's XSD-era one, ours) have in common.
+JATS_NAMESPACE_HINTS = ("jats.nlm.nih.gov", "dtd.nlm.nih.gov")
+
+
 def is_jats_namespace(namespace: str | None) -> bool:
     """True for the namespaces JATS is put in (PMC's, NLM's XSD-era one, ours)."""
-    return bool(namespace) and any(
-        hint in namespace for hint in ("jats.nlm.nih.gov", "dtd.nlm.nih.gov")
-    )
+    return bool(namespace) and any(hint in namespace for hint in JATS_NAMESPACE_HINTS)
 
 
 def normalise_space(text: str) -> str:
     """Collapse every run of white space to one space and trim; drop characters XML forbids."""
-    return _SPACE_BEFORE_STOP.sub(r"\1", _WS.sub(" ", xml_safe(text))).strip()
+    text = " ".join(xml_safe(text).split())
+    if " ," in text or " ." in text:
+        text = _SPACE_BEFORE_STOP.sub(r"\1", text)
+    return text
 
 
 def xml_safe(text: str) -> str:
-    """The text without the characters XML 1.0 does not allow (they never reach an output)."""
+    """The text without the characters XML 1.0 does not allow (they never reach an output).
+
+    A surrogate pair some decoder left as two code points becomes the one character it
+    encodes; a lone surrogate, like U+FFFE or a control character, is dropped.
+    """
+    if _NOT_XML.search(text) is None:
+        return text
+    if _SURROGATE.search(text):
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "ignore")
     return _NOT_XML.sub("", text)
 
 
@@ -247,86 +259,3 @@ def abstract_text(el: etree._Element | None) -> str:
                 parts.append(" " + text + " ")
         parts.append(child.tail or "")
     return normalise_space("".join(parts))
-
-
-# ISO 639-1 -> ISO 639-3 (the alpha-3 code ISO 639-3 and 639-2/T share).
-_ISO639_TABLE = """
-aa:aar ab:abk ae:ave af:afr ak:aka am:amh an:arg ar:ara as:asm av:ava ay:aym az:aze ba:bak
-be:bel bg:bul bi:bis bm:bam bn:ben bo:bod br:bre bs:bos ca:cat ce:che ch:cha co:cos cr:cre
-cs:ces cu:chu cv:chv cy:cym da:dan de:deu dv:div dz:dzo ee:ewe el:ell en:eng eo:epo es:spa
-et:est eu:eus fa:fas ff:ful fi:fin fj:fij fo:fao fr:fra fy:fry ga:gle gd:gla gl:glg gn:grn
-gu:guj gv:glv ha:hau he:heb hi:hin ho:hmo hr:hrv ht:hat hu:hun hy:hye hz:her ia:ina id:ind
-ie:ile ig:ibo ii:iii ik:ipk io:ido is:isl it:ita iu:iku ja:jpn jv:jav ka:kat kg:kon ki:kik
-kj:kua kk:kaz kl:kal km:khm kn:kan ko:kor kr:kau ks:kas ku:kur kv:kom kw:cor ky:kir la:lat
-lb:ltz lg:lug li:lim ln:lin lo:lao lt:lit lu:lub lv:lav mg:mlg mh:mah mi:mri mk:mkd ml:mal
-mn:mon mr:mar ms:msa mt:mlt my:mya na:nau nb:nob nd:nde ne:nep ng:ndo nl:nld nn:nno no:nor
-nr:nbl nv:nav ny:nya oc:oci oj:oji om:orm or:ori os:oss pa:pan pi:pli pl:pol ps:pus pt:por
-qu:que rm:roh rn:run ro:ron ru:rus rw:kin sa:san sc:srd sd:snd se:sme sg:sag sh:hbs si:sin
-sk:slk sl:slv sm:smo sn:sna so:som sq:sqi sr:srp ss:ssw st:sot su:sun sv:swe sw:swa ta:tam
-te:tel tg:tgk th:tha ti:tir tk:tuk tl:tgl tn:tsn to:ton tr:tur ts:tso tt:tat tw:twi ty:tah
-ug:uig uk:ukr ur:urd uz:uzb ve:ven vi:vie vo:vol wa:wln wo:wol xh:xho yi:yid yo:yor za:zha
-zh:zho zu:zul"""
-_ISO639_3 = dict(pair.split(":") for pair in _ISO639_TABLE.split())
-# ISO 639-2/B codes where they differ from 639-2/T (MARC 21 uses the bibliographic ones).
-_ISO639_2B = {
-    "bod": "tib", "ces": "cze", "cym": "wel", "deu": "ger", "ell": "gre", "eus": "baq",
-    "fas": "per", "fra": "fre", "hye": "arm", "isl": "ice", "kat": "geo", "mkd": "mac",
-    "mri": "mao", "msa": "may", "mya": "bur", "nld": "dut", "ron": "rum", "slk": "slo",
-    "sqi": "alb", "zho": "chi",
-}
-# Codes seen in real records that are not ISO 639-1 but whose meaning is clear.
-_ALIASES = {"cn": "zh", "iw": "he", "in": "id", "ji": "yi", "jp": "ja", "ua": "uk", "gr": "el"}
-_ISO639_T_FROM_B = {b: t for t, b in _ISO639_2B.items()}
-
-
-def normalise_lang(value: str | None) -> str | None:
-    """A language tag as records should have given it: lower case primary subtag ("EN" -> "en",
-    "uk-UA" -> "uk"); None for an empty one. Unknown codes are kept as given, lower-cased."""
-    if not value or not value.strip():
-        return None
-    primary = re.split(r"[-_]", value.strip().lower(), maxsplit=1)[0]
-    if not primary:
-        return None
-    return _ALIASES.get(primary, primary)
-
-
-def iso639_3(value: str | None) -> str | None:
-    """The ISO 639-3 code (what oai_dc ``dc:language`` wants) for a tag, or None if unknown."""
-    lang = normalise_lang(value)
-    if lang is None:
-        return None
-    if len(lang) == 2:
-        return _ISO639_3.get(lang)
-    if len(lang) == 3 and lang.isalpha():
-        return _ISO639_T_FROM_B.get(lang, lang)
-    return None
-
-
-def iso639_2b(value: str | None) -> str | None:
-    """The MARC 21 (ISO 639-2/B) code for a tag, or None if unknown."""
-    code = iso639_3(value)
-    return _ISO639_2B.get(code, code) if code else None
-
-
-# Languages written in Cyrillic, and the Latin-script languages records most often state.
-_CYRILLIC_LANGS = frozenset({"ru", "uk", "be", "bg", "mk", "kk", "ky", "tg", "mn", "sr"})
-_LATIN_LANGS = frozenset(
-    {"en", "pt", "es", "fr", "de", "it", "nl", "pl", "cs", "sk", "sl", "hr", "ro", "hu", "fi",
-     "sv", "da", "no", "nb", "nn", "et", "lv", "lt", "tr", "id", "ms", "ca", "gl", "eu", "la"}
-)
-
-
-def script_agrees(text: str, lang: str | None) -> bool:
-    """False when a text plainly is not in the script of the language it inherited, as when a
-    Ukrainian article carries an English abstract without saying so."""
-    if not lang:
-        return True
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
-        return True
-    cyrillic = sum("\u0400" <= c <= "\u04ff" for c in letters) / len(letters)
-    if lang in _CYRILLIC_LANGS:
-        return cyrillic >= 0.2
-    if lang in _LATIN_LANGS:
-        return cyrillic <= 0.5
-    return True

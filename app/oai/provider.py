@@ -56,6 +56,10 @@ class Provider:
     clock: Callable[[], datetime] = utc_now
 
     @property
+    def page_size(self) -> int:
+        return max(1, self.settings.oai_page_size)
+
+    @property
     def lifetime(self) -> timedelta:
         return timedelta(days=self.settings.token_lifetime_days)
 
@@ -209,14 +213,26 @@ class Provider:
         else:
             window = self._new_window(request)
             after, cursor, size = None, 0, None
-        page_size = max(1, self.settings.oai_page_size)
-        rows = self.store.list_page(window, after, page_size + 1, with_payload)
-        if not rows:
+        page_size = self.page_size
+        id_prefix = self.oai_identifier("")
+        render = responses.page_of_records if with_payload else responses.page_of_headers
+        while True:
+            rows = self.store.list_page(window, after, page_size + 1, with_payload)
+            if not rows:
+                raise oai_error("noRecordsMatch", "No records match the request.")
+            more = len(rows) > page_size and self._more_from(window, rows[page_size], with_payload)
+            rows = rows[:page_size]
+            if size is None and more:
+                size = self.store.count(window)
+            page = render(rows, id_prefix)
+            if page or not more:
+                break
+            # Every record of this page had a damaged payload (each was logged): an empty
+            # list element is not valid OAI-PMH, so the page moves on to the next records.
+            cursor += len(rows)
+            after = (rows[-1][0].datestamp, rows[-1][0].identifier)
+        if not page:
             raise oai_error("noRecordsMatch", "No records match the request.")
-        more = len(rows) > page_size
-        rows = rows[:page_size]
-        if size is None and more:
-            size = self.store.count(window)
         tail = b""
         if more:
             last = rows[-1][0]
@@ -239,23 +255,28 @@ class Provider:
                 "", cursor=cursor, complete_list_size=size or 0, expires=None
             )
         element = request.verb.encode()
-        return self._list_body(element, rows, with_payload, tail)
+        return iter((b"<" + element + b">\n", page, tail, b"</" + element + b">\n"))
 
-    def _list_body(
-        self,
-        element: bytes,
-        rows: list[tuple[Header, bytes | None]],
-        with_payload: bool,
-        tail: bytes,
-    ) -> Iterator[bytes]:
-        yield b"<" + element + b">\n"
-        id_prefix = self.oai_identifier("")
-        if with_payload:
-            yield responses.page_of_records(rows, id_prefix)
-        else:
-            yield responses.page_of_headers(rows, id_prefix)
-        yield tail
-        yield b"</" + element + b">\n"
+    def _more_from(
+        self, window: Window, row: tuple[Header, bytes | None], with_payload: bool
+    ) -> bool:
+        """Whether a record the next page can send comes at or after ``row``.
+
+        Normally ``row`` itself is one. Only when stored payloads are damaged does this look
+        further, so that no token ever leads to a page with nothing to send.
+        """
+        if not with_payload or responses.listable(*row):
+            return True
+        position = row[0]
+        while True:
+            batch = self.store.list_page(
+                window, (position.datestamp, position.identifier), self.page_size, True
+            )
+            if not batch:
+                return False
+            if any(responses.listable(h, raw) for h, raw in batch):
+                return True
+            position = batch[-1][0]
 
     def _resume(self, verb: str, token: str, now: datetime) -> tokens.HarvestState:
         try:

@@ -1,4 +1,4 @@
-"""Flow control (section 3.4): a token bucket per client, answered with HTTP 503 + Retry-After.
+"""Flow control (section 3.1.2.2): a token bucket per client; past it, HTTP 503 + Retry-After.
 
 The buckets live in the memory of one worker process. With N workers a client can get up
 to N times the configured rate; that is the price of needing no shared state, and it is

@@ -55,8 +55,12 @@ def text(value: str) -> str:
 attr = text
 
 
+@lru_cache(maxsize=65536)
 def datestamp(value: datetime) -> str:
-    """UTC, whole seconds, ``Z`` (section 3.3.1)."""
+    """UTC, whole seconds, ``Z`` (section 3.3.1).
+
+    Cached: records loaded together share their second, and a page formats 100 of them.
+    """
     if value.tzinfo is not UTC and value.tzinfo is not None:
         value = value.astimezone(UTC)
     return value.isoformat()[:19] + "Z"
@@ -116,20 +120,24 @@ def sound_bytes(payloads: list[bytes]) -> bool:
     return "\ufffe" not in text and "\uffff" not in text
 
 
-def clean_payload(payload: bytes, identifier: str, *, bytes_checked: bool = False) -> bytes | None:
+def clean_payload(
+    payload: bytes, identifier: str, *, bytes_checked: bool = False, report: bool = True
+) -> bytes | None:
     """A stored payload ready to splice into ``<metadata>``, or None when it is damaged.
 
     The store holds what lxml serialized at deposit, so this is a guard, not a parser: it
     drops an XML declaration and rejects a payload that is not one element from its start
     tag to its end tag (a truncated write) and, unless ``bytes_checked`` says
     :func:`sound_bytes` passed its page, one that is not UTF-8 or holds characters XML
-    forbids. A rejected payload is logged and left out; it never breaks the response.
+    forbids. A rejected payload is logged (unless ``report`` is false) and left out; it
+    never breaks the response.
     """
     if not payload.startswith(b"<") or payload.startswith(b"<?"):
         decl = _XML_DECL.match(payload)
         if decl:
             payload = payload[decl.end() :]
-    payload = payload.rstrip()
+    if not payload.endswith(b">"):
+        payload = payload.rstrip()
     reason = None
     root = _ROOT_NAME.match(payload)
     if root is None:
@@ -139,9 +147,15 @@ def clean_payload(payload: bytes, identifier: str, *, bytes_checked: bool = Fals
     elif not bytes_checked and not sound_bytes([payload]):
         reason = "it is not UTF-8 or holds characters XML 1.0 forbids"
     if reason:
-        log.error("OAI-PMH: skipped the stored payload of %s: %s", identifier, reason)
+        if report:
+            log.error("OAI-PMH: skipped the stored payload of %s: %s", identifier, reason)
         return None
     return payload
+
+
+def listable(h: Header, raw: bytes | None) -> bool:
+    """Whether a ListRecords row can be sent: a deleted header, or a sound payload."""
+    return h.deleted or (raw is not None and clean_payload(raw, "", report=False) is not None)
 
 
 def record(h: Header, identifier: str, payload: bytes | None) -> bytes:
@@ -187,7 +201,7 @@ def page_of_records(rows: list[tuple[Header, bytes | None]], id_prefix: str) -> 
 def resumption_token(
     token: str, *, cursor: int, complete_list_size: int, expires: datetime | None
 ) -> bytes:
-    """Section 3.5.1: the token with its attributes; an empty token ends a list."""
+    """Section 3.5: the token with its attributes; an empty token ends a list."""
     expiry = f' expirationDate="{datestamp(expires)}"' if expires and token else ""
     return (
         f'<resumptionToken{expiry} completeListSize="{complete_list_size}" '
@@ -257,7 +271,7 @@ def set_element(info: SetInfo) -> str:
     )
 
 
-def chunked(parts: Iterable[bytes], size: int = 64 * 1024) -> Iterator[bytes]:
+def chunked(parts: Iterable[bytes], size: int = 1024 * 1024) -> Iterator[bytes]:
     """Join small pieces into writes of about ``size`` bytes: fewer, larger socket writes."""
     buffer: list[bytes] = []
     length = 0

@@ -34,7 +34,7 @@ class BadToken(Exception):
 class HarvestState:
     """Where a harvest stands: what the next request continues from.
 
-    ``cursor`` counts the records sent before the page this state asks for (section 3.5.1
+    ``cursor`` counts the records sent before the page this state asks for (section 3.5
     calls it the cursor of that page); ``issued`` starts the token's lifetime.
     """
 
@@ -137,7 +137,7 @@ def decode(token: str, secret: str, *, now: datetime, lifetime: timedelta) -> Ha
         state = HarvestState(
             verb, window, (_instant(after_at), after_id), cursor, size, _instant(issued)
         )  # type: ignore[arg-type]
-    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, TypeError, KeyError, OverflowError, OSError, binascii.Error):
         raise BadToken("The resumptionToken is damaged.") from None
     if state.after[0] is None or state.issued is None:
         raise BadToken("The resumptionToken is damaged.")

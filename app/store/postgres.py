@@ -36,6 +36,7 @@ class _Db:
 
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
+        self.state: tuple[int, int] | None = None
 
     def execute(self, sql: str, params: tuple | list = ()) -> Any:
         # Binary results: payloads arrive as raw bytes, not hex text to decode.
@@ -82,8 +83,15 @@ class PostgresStore(SqlStore):
     def _writer(self) -> Iterator[_Db]:
         with self._get_pool().connection() as conn, conn.transaction():
             db = _Db(conn)
-            db.execute("SELECT seq FROM store_state WHERE id = 1 FOR UPDATE")
+            seq, last = db.execute(
+                "SELECT seq, last_datestamp FROM store_state WHERE id = 1 FOR UPDATE"
+            ).fetchone()
+            db.state = (int(seq), int(last))
             yield db
+
+    def _locked_state(self, db: _Db) -> tuple[int, int]:  # type: ignore[override]
+        assert db.state is not None, "only inside _writer()"
+        return db.state
 
     def explain_page(
         self,

@@ -124,13 +124,14 @@ class SqlStore(Store):
                     draft.origin, json.dumps(draft.summary, ensure_ascii=False), set_specs, seq,
                 ),
             )
-            db.execute("DELETE FROM record_formats WHERE identifier = ?", (draft.identifier,))
+            if row is not None:
+                db.execute("DELETE FROM record_formats WHERE identifier = ?", (draft.identifier,))
+                db.execute("DELETE FROM record_sets WHERE identifier = ?", (draft.identifier,))
             if draft.formats:
                 db.executemany(
                     "INSERT INTO record_formats (identifier, prefix, payload) VALUES (?, ?, ?)",
                     [(draft.identifier, p, bytes(v)) for p, v in sorted(draft.formats.items())],
                 )
-            db.execute("DELETE FROM record_sets WHERE identifier = ?", (draft.identifier,))
             if set_specs:
                 db.executemany(
                     "INSERT INTO record_sets (identifier, spec, datestamp) VALUES (?, ?, ?)",

@@ -2,7 +2,8 @@
 
 WAL lets readers (every gunicorn worker) go on while one writer commits; ``busy_timeout``
 makes a second writer wait for the lock instead of failing. Connections are never shared
-between threads or across a fork: each thread of each process opens its own.
+between threads or across a fork: each thread of each process opens its own, closed when
+the thread ends (a server that starts a thread per request leaks no file handles).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import datetime as dt
 import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -23,6 +25,17 @@ from app.store.sql import Db, SqlStore
 BUSY_TIMEOUT_SECONDS = 60.0
 
 
+class _Holder:
+    """Owns one thread's connection and closes it when the thread ends (or on close())."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn: sqlite3.Connection | None = conn
+
+    def __del__(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+
+
 class SqliteStore(SqlStore):
     dialect = "sqlite"
 
@@ -33,18 +46,21 @@ class SqliteStore(SqlStore):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._all: list[sqlite3.Connection] = []
+        self._all: weakref.WeakSet[_Holder] = weakref.WeakSet()
         self._pid = os.getpid()
         if run_migrations:
             self.migrate()
 
     def _conn(self) -> sqlite3.Connection:
-        if self._pid != os.getpid():  # forked: the parent's connections are not ours
+        if self._pid != os.getpid():
+            # Forked: the parent's connections are not ours to use, nor to close.
+            for inherited in list(self._all):
+                inherited.conn = None
             self._local = threading.local()
-            self._all = []
+            self._all = weakref.WeakSet()
             self._pid = os.getpid()
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
+        holder = getattr(self._local, "holder", None)
+        if holder is None:
             conn = sqlite3.connect(
                 self.path,
                 timeout=BUSY_TIMEOUT_SECONDS,
@@ -55,10 +71,12 @@ class SqliteStore(SqlStore):
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
-            self._local.conn = conn
+            holder = _Holder(conn)
+            self._local.holder = holder
             with self._lock:
-                self._all.append(conn)
-        return conn
+                self._all.add(holder)
+        assert holder.conn is not None
+        return holder.conn
 
     @contextmanager
     def _connection(self) -> Iterator[Db]:
@@ -106,9 +124,11 @@ class SqliteStore(SqlStore):
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._all:
-                conn.close()
-            self._all = []
+            for holder in list(self._all):
+                if holder.conn is not None:
+                    holder.conn.close()
+                    holder.conn = None
+            self._all = weakref.WeakSet()
         self._local = threading.local()
 
 

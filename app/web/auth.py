@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -35,6 +36,10 @@ from app.web.blueprint import bp
 from app.web.passwords import dummy_verify, hash_token, verify_password
 
 SESSION_MAX_AGE = 12 * 3600
+LOGIN_FAILURES_ALLOWED = 5
+LOGIN_WINDOW_SECONDS = 15 * 60
+THROTTLE_KEY = "jats_oai_login_throttle"
+MAX_THROTTLE_KEYS = 10_000
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -51,6 +56,7 @@ def _configure(state: Any) -> None:
     app: Flask = state.app
     settings = services(app).settings
     app.session_interface = SessionInterface()
+    app.extensions[THROTTLE_KEY] = LoginThrottle(LOGIN_FAILURES_ALLOWED, LOGIN_WINDOW_SECONDS)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.config.update(
@@ -152,6 +158,46 @@ def token_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+class LoginThrottle:
+    """Failed sign-ins per name and per address in a sliding window, kept per process.
+
+    scrypt already makes each guess cost tens of milliseconds; this caps the guesses a
+    client gets at a few per quarter hour on top of that.
+    """
+
+    def __init__(self, allowed: int, window: float) -> None:
+        self.allowed = allowed
+        self.window = window
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> list[float]:
+        return [t for t in self._failures.get(key, ()) if now - t < self.window]
+
+    def blocked(self, *keys: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            return any(len(self._recent(k, now)) >= self.allowed for k in keys)
+
+    def failed(self, *keys: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for key in keys:
+                self._failures[key] = [*self._recent(key, now), now]
+            if len(self._failures) > MAX_THROTTLE_KEYS:
+                self._failures = {k: kept for k in list(self._failures)
+                                  if (kept := self._recent(k, now))}
+
+    def succeeded(self, *keys: str) -> None:
+        with self._lock:
+            for key in keys:
+                self._failures.pop(key, None)
+
+
+def _throttle() -> LoginThrottle:
+    return current_app.extensions[THROTTLE_KEY]
+
+
 def _safe_next(target: str | None) -> str:
     """Only local paths: a login link must never bounce the editor to another site."""
     if target:
@@ -169,14 +215,22 @@ def login() -> Any:
         return render_template("login.html", next_url=next_url, error=None)
     name = request.form.get("name", "").strip()
     password = request.form.get("password", "")
+    keys = (f"name:{name.casefold()}", f"addr:{request.remote_addr}")
+    if _throttle().blocked(*keys):
+        return render_template(
+            "login.html", next_url=next_url, name=name,
+            error="Too many failed sign-ins; wait a quarter of an hour and try again.",
+        ), 429
     user = services(current_app).store.user(name) if name else None
     if user is None:
         dummy_verify(password)
     if user is None or not verify_password(password, user.password_hash):
+        _throttle().failed(*keys)
         return render_template(
             "login.html", next_url=next_url, name=name,
             error="The name or the password is not right.",
         ), 401
+    _throttle().succeeded(keys[0])
     session.clear()
     session.update(
         user=user.name, auth=_fingerprint(user.password_hash), since=time.time(),

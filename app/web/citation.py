@@ -45,6 +45,10 @@ def get_record_url(settings: Settings, local_id: str, prefix: str) -> str:
     )
 
 
+def page_url(settings: Settings, local_id: str) -> str:
+    return f"{settings.public_url.rstrip('/')}/articles/{quote(local_id, safe='/')}"
+
+
 def links_for(
     settings: Settings, local_id: str, article: Article, formats: dict[str, str] | None = None
 ) -> Links:

@@ -32,3 +32,9 @@ def _http_error(exc: HTTPException) -> Any:
 @bp.app_errorhandler(404)
 def _not_found(exc: HTTPException) -> Any:
     return _answer(404, "Not found", exc.description or "There is no page at this address.")
+
+
+@bp.app_errorhandler(405)
+def _wrong_method(exc: HTTPException) -> Any:
+    return _answer(405, "Method not allowed", exc.description or "This address does not "
+                   "accept that request method.")

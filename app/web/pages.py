@@ -116,7 +116,7 @@ def _local_id(header: Header) -> str:
 def _entry(header: Header, summary: dict[str, object]) -> dict[str, Any]:
     local_id = _local_id(header)
     authors = summary.get("authors") or []
-    names = [a if isinstance(a, str) else str(a.get("name", "")) for a in authors]  # type: ignore[union-attr]
+    names = [str(a) for a in authors] if isinstance(authors, list) else []
     fpage, lpage = summary.get("fpage"), summary.get("lpage")
     pages = f"{fpage}–{lpage}" if fpage and lpage else (fpage or summary.get("elocation_id"))
     return {
@@ -254,6 +254,8 @@ def jats_download(local_id: str) -> Any:
     response.headers["Content-Type"] = "application/jats+xml"
     response.headers["Content-Disposition"] = f'attachment; filename="{download_name(local_id)}"'
     response.headers["Cache-Control"] = "public, no-cache"
+    page = citation.page_url(services(current_app).settings, local_id)
+    response.headers["Link"] = f'<{page}>; rel="describes"; type="text/html"'
     response.set_etag(store.content_hash(local_id) or "")
     response.last_modified = header.datestamp
     return response.make_conditional(request)

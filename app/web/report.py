@@ -7,7 +7,6 @@ reads and the page a person reads can never disagree.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -173,8 +172,20 @@ def _column_of(lines: list[str], line: int | None, path: str | None) -> int | No
         return None
     name = path.rsplit("/", 1)[-1].split("[", 1)[0]
     text = lines[line - 1]
-    found = [m.start() for m in re.finditer(rf"<{re.escape(name)}(?=[\s/>])", text)] if name else []
-    return found[0] + 1 if len(found) == 1 else None
+    tag = "<" + name
+    first = text.find(tag) if name else -1
+    while first >= 0 and not _tag_ends(text, first + len(tag)):
+        first = text.find(tag, first + 1)
+    if first < 0:
+        return None
+    second = text.find(tag, first + 1)
+    while second >= 0 and not _tag_ends(text, second + len(tag)):
+        second = text.find(tag, second + 1)
+    return first + 1 if second < 0 else None
+
+
+def _tag_ends(text: str, at: int) -> bool:
+    return at >= len(text) or text[at] in " \t\r\n/>"
 
 
 def preview_of(
@@ -188,7 +199,8 @@ def preview_of(
         f"vol. {article.volume}" if article.volume else "",
         f"no. {article.issue}" if article.issue else "",
         str(article.issued.iso) if article.issued else "",
-        f"pp. {article.pages}" if article.pages else "",
+        f"pp. {article.pages}" if article.fpage else "",
+        f"article {article.elocation_id}" if article.elocation_id and not article.fpage else "",
     ]
     return Preview(
         identifier=identifier,

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, jsonify, render_template, request
+from lxml import etree
 
 from app.crosswalks.registry import CrosswalkError, Document, formats
 from app.factory import services
-from app.jats.model import Article
 from app.jats.article import ArticleError, read_article
 from app.jats.identity import local_identifier
+from app.jats.model import Article
 from app.jats.schemas import schema_directory
 from app.jats.validation import ValidationReport, validate
 from app.web.blueprint import bp
@@ -18,8 +19,9 @@ from app.web.report import FormatPreview, Preview, ReportView, build, preview_of
 from app.web.uploads import Upload, UploadError, from_body, from_form
 
 
-def _preview(root: Any) -> Preview | None:
-    """What the article reader and the crosswalks make of the tree; None without an article."""
+def _preview(root: Any, valid: bool) -> Preview | None:
+    """What the article reader makes of the tree, and for a valid (depositable) article the
+    record in each format; None when there is no article to read."""
     try:
         article = read_article(root)
     except ArticleError:
@@ -28,7 +30,18 @@ def _preview(root: Any) -> Preview | None:
         identifier: str | None = local_identifier(article)
     except ValueError:
         identifier = None
-    return preview_of(article, identifier, _payloads(root, article))
+    return preview_of(article, identifier, _payloads(root, article) if valid else ())
+
+
+def _pretty(payload: bytes) -> str:
+    """Indented for reading; the payload as rendered when it cannot be re-indented."""
+    parser = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True,
+                             load_dtd=False, huge_tree=False)
+    try:
+        tree = etree.fromstring(payload, parser)
+    except etree.XMLSyntaxError:
+        return payload.decode("utf-8", "replace")
+    return etree.tostring(tree, encoding="unicode", pretty_print=True)
 
 
 def _payloads(root: Any, article: Article) -> tuple[FormatPreview, ...]:
@@ -47,7 +60,7 @@ def _payloads(root: Any, article: Article) -> tuple[FormatPreview, ...]:
         except Exception as exc:  # noqa: BLE001 - a broken crosswalk must not hide the report
             found.append(FormatPreview(prefix, None, f"internal error in the crosswalk: {exc!r}"))
             continue
-        text = payload.decode("utf-8", "replace")
+        text = _pretty(payload)
         clipped = len(text) > MAX_PAYLOAD_CHARS
         found.append(FormatPreview(prefix, text[:MAX_PAYLOAD_CHARS], None, clipped))
     return tuple(found)
@@ -62,7 +75,7 @@ def check(upload: Upload) -> ReportView:
 
 def report_view(report: ValidationReport, upload: Upload) -> ReportView:
     root = report.root if report.usable else None
-    preview = _preview(root) if root is not None else None
+    preview = _preview(root, report.valid) if root is not None else None
     return build(report, upload.data, filename=upload.filename, preview=preview)
 
 

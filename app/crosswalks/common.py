@@ -1,0 +1,127 @@
+"""What every crosswalk shares: safe text and elements, and the readings of an article that
+several formats give the same way (access right, licence name, ORCID, subject terms, pages).
+
+Each format module holds only its own mapping. Every string a crosswalk writes goes through
+:func:`clean` (directly or through :func:`append`), so no payload can carry a character XML 1.0
+forbids, a broken language tag, or a text node too long for a harvester's parser.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from lxml import etree
+
+from app.crosswalks.registry import Document, RenderContext
+from app.jats.model import Article, LangText
+from app.jats.text import xml_safe
+
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+# Longest value written, in characters. libxml2 (behind lxml, xmllint and many harvesters)
+# refuses a text node over 10,000,000 bytes unless told to accept huge documents; no real
+# metadata value comes near this, so a longer one is cut (at a space) and marked with "…".
+MAX_VALUE_CHARS = 100_000
+# xs:language, which xml:lang must match; a tag that does not is left off, never emitted broken.
+_XS_LANGUAGE = re.compile(r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$")
+_ORCID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])\s*$", re.IGNORECASE)
+_CC = re.compile(
+    r"creativecommons\.org/(?:licenses/(?P<kind>[a-z-]+)|publicdomain/(?P<pd>zero|mark))"
+    r"/(?P<version>\d(?:\.\d)?)",
+    re.IGNORECASE,
+)
+ACCESS_RIGHTS = ("open", "embargoed", "restricted", "metadata")
+
+
+def clean(text: str | None) -> str:
+    """One line of XML-safe text: characters XML forbids dropped, whitespace collapsed, and no
+    longer than :data:`MAX_VALUE_CHARS`."""
+    if not text:
+        return ""
+    line = " ".join(xml_safe(text).split())
+    if len(line) > MAX_VALUE_CHARS:
+        cut = line[: MAX_VALUE_CHARS - 1]
+        line = (cut.rsplit(" ", 1)[0] if " " in cut[-200:] else cut) + "…"
+    return line
+
+
+def xml_lang(tag: str | None) -> str | None:
+    """The tag when it is a valid ``xs:language`` (what ``xml:lang`` must hold), else None."""
+    return tag if tag and _XS_LANGUAGE.match(tag) else None
+
+
+def append(parent: etree._Element, qname: str, text: str | None = None, /, *,
+           lang: str | None = None, **attrs: str | None) -> etree._Element:
+    """A child element with cleaned text, ``xml:lang`` only when valid, and the non-empty
+    attributes (cleaned too)."""
+    el = etree.SubElement(parent, qname)
+    if xml_lang(lang):
+        el.set(XML_LANG, lang)
+    for name, value in attrs.items():
+        if clean(value):
+            el.set(name, clean(value))
+    if text is not None:
+        el.text = clean(text)
+    return el
+
+
+def article_renderer(
+    build: Callable[[Article, RenderContext], etree._Element],
+) -> Callable[[Document, RenderContext], bytes]:
+    """A format's ``render``: the article built into its element, as UTF-8 bytes without an
+    XML declaration (the OAI-PMH envelope has its own)."""
+
+    def render(document: Document, context: RenderContext) -> bytes:
+        return etree.tostring(build(document.article, context), encoding="utf-8")
+
+    return render
+
+
+def access_right(article: Article, context: RenderContext | None) -> str | None:
+    """What the record says, else the journal's setting; None when neither says anything.
+    Never "open" by default."""
+    stated = (article.access_right, context.default_access_right if context else None)
+    return next((value for value in stated if value in ACCESS_RIGHTS), None)
+
+
+def orcid_id(value: str | None) -> str | None:
+    """The bare ORCID iD (0000-0002-1825-0097), whichever form the article carries, else None."""
+    match = _ORCID.search(value.strip()) if value else None
+    return match.group(1).upper() if match else None
+
+
+def license_name(url: str | None) -> str | None:
+    """"CC BY-NC 4.0", "CC0 1.0"... read from a Creative Commons URL; None for other licences."""
+    match = _CC.search(url or "")
+    if not match:
+        return None
+    if match.group("pd"):
+        name = "CC0" if match.group("pd").lower() == "zero" else "Public Domain Mark"
+        return f"{name} {match.group('version')}"
+    return f"CC {match.group('kind').upper()} {match.group('version')}"
+
+
+def subject_terms(article: Article) -> list[LangText]:
+    """Keywords (each in its language), then the record's subjects (disciplines; never its
+    section heading), each term once per language regardless of case."""
+    seen: set[tuple[str, str | None]] = set()
+    terms: list[LangText] = []
+    candidates = [*article.keywords, *(LangText(s) for s in article.subjects)]
+    for term in candidates:
+        text = clean(term.text)
+        key = (text.casefold(), term.lang)
+        same_text = term.lang is None and any(k[0] == key[0] for k in seen)
+        if text and key not in seen and not same_text:
+            seen.add(key)
+            terms.append(LangText(text, term.lang))
+    return terms
+
+
+def page_range(article: Article) -> str | None:
+    """"63-72", or the first page alone when the last is missing or the same; None without one."""
+    first, last = clean(article.fpage), clean(article.lpage)
+    if not first:
+        return None
+    return f"{first}-{last}" if last and last != first else first
