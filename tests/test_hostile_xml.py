@@ -201,8 +201,22 @@ def test_utf16_with_bom_is_read(schemas):
 def test_utf16_declared_but_utf8_bytes_gets_a_clear_answer(schemas):
     doc = '<?xml version="1.0" encoding="UTF-16"?><article>Гісторыя</article>'.encode()
     report = run(doc, schemas)
-    assert report.errors, "a mismatch must be reported, not silently accepted"
-    assert report.usable or report.errors[0].kind in {"encoding", "malformed"}
+    assert not report.usable
+    assert report.errors[0].kind == "encoding"
+    assert "declares encoding UTF-16" in report.errors[0].message
+
+
+def test_utf16_without_byte_order_mark_is_read(schemas):
+    doc = ('<?xml version="1.0" encoding="UTF-16LE"?><article dtd-version="1.4"><front/>'
+           "</article>").encode("utf-16-le")
+    report = run(doc, schemas)
+    assert report.usable and report.root.tag == "article"
+
+
+def test_excessive_nesting(schemas):
+    report = run(b"<article>" + b"<p>" * 300 + b"</p>" * 300 + b"</article>", schemas)
+    assert not report.usable and report.errors[0].kind == "malformed"
+    assert "nested more than" in report.errors[0].message
 
 
 def test_utf8_bom(schemas):

@@ -497,3 +497,22 @@ def test_a_thread_per_request_leaks_no_connections(store: Store) -> None:
     # 200 threads: a leak would keep 200 connections (600 files for SQLite). What may stay is
     # a pool's worth (PostgreSQL keeps up to 10) or a file SQLite closes later.
     assert open_files() <= before + 16
+
+
+def _put_in_child(store: Store, queue: multiprocessing.Queue) -> None:
+    store.put(draft("child/1"), actor="child")
+    queue.put(store.current_seq())
+
+
+def test_a_forked_worker_opens_its_own_connections(store: Store) -> None:
+    """gunicorn --preload forks workers from a master that already used the store."""
+    store.put(draft("parent/1"), actor="parent")
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_put_in_child, args=(store, queue))
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0 and queue.get(timeout=5) == 2
+    store.put(draft("parent/2"), actor="parent")  # the parent's connections still work
+    assert store.current_seq() == 3
+    assert {i for i, _ in store.iter_identifiers()} == {"parent/1", "parent/2", "child/1"}

@@ -248,3 +248,19 @@ def test_missing_schema_stops_start_up_naming_the_file(tmp_path, schema_dir):
 
 def test_the_configured_schema_directory_is_complete(schemas):
     schemas.check()
+
+
+def test_duplicate_id_in_an_xsd_checked_document(schemas):
+    text = (DATA / "minimal-jats-1.4-no-doctype.xml").read_text().replace(
+        '<aff id="aff1">', '<aff id="aff1"><institution>Other</institution></aff><aff id="aff1">')
+    report = check(text, schemas)
+    assert [p.kind for p in report.errors] == ["duplicate-id"]
+    assert report.errors[0].path == "/article/front/article-meta/aff[2]"
+
+
+def test_an_id_that_is_not_an_xml_name_is_explained(schemas):
+    text = (DATA / "minimal-jats-1.4-no-doctype.xml").read_text().replace(
+        'id="aff1"', 'id="1aff"').replace('rid="aff1"', 'rid="1aff"')
+    report = check(text, schemas)
+    assert "invalid-id" in kinds(report)
+    assert "not a valid XML ID" in next(p for p in report.errors if p.kind == "invalid-id").message

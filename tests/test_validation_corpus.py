@@ -41,7 +41,7 @@ class CatalogDtds(etree.Resolver):
     def lookup(self, public_id: str | None, system_id: str | None) -> Path | None:
         return self.by_system.get(system_id or "") or self.by_public.get(public_id or "")
 
-    def resolve(self, url, public_id, context):  # noqa: ANN001, ANN201
+    def resolve(self, url: str | None, public_id: str | None, context: object) -> object:
         path = self.lookup(public_id, url)
         if path is None and url and Path(url).resolve().is_relative_to(self.dtd_dir):
             path = Path(url)

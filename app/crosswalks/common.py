@@ -9,12 +9,12 @@ forbids, a broken language tag, or a text node too long for a harvester's parser
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from lxml import etree
 
 from app.crosswalks.registry import Document, RenderContext
-from app.jats.model import Article, LangText
+from app.jats.model import Article, Contributor, LangText
 from app.jats.text import xml_safe
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -117,6 +117,11 @@ def subject_terms(article: Article) -> list[LangText]:
             seen.add(key)
             terms.append(LangText(text, term.lang))
     return terms
+
+
+def named(people: Iterable[Contributor]) -> list[Contributor]:
+    """The contributors that still have a name (a person's or a group's) once cleaned."""
+    return [person for person in people if clean(person.inverted_name)]
 
 
 def page_range(article: Article) -> str | None:

@@ -15,6 +15,7 @@ misses) is not disseminated as ``jats``: :func:`render` raises :class:`Crosswalk
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import html.entities
@@ -28,7 +29,7 @@ from lxml import etree
 
 from app.config import DEFAULT_SCHEMA_DIR, ENV_PREFIX, Settings
 from app.crosswalks.registry import CrosswalkError, Document, MetadataFormat, RenderContext
-from app.jats.text import is_jats_namespace, local
+from app.jats.text import is_jats_namespace, local, xml_safe
 
 NS = "https://jats.nlm.nih.gov/ns/publishing/1.3/"
 XLINK = "http://www.w3.org/1999/xlink"
@@ -170,12 +171,15 @@ def _expand_entities(root: etree._Element) -> None:
     read) by their characters: the payload is a standalone document without a DOCTYPE."""
     for ref in list(root.iter(etree.Entity)):
         name = ref.name
+        char = None
         if name in html.entities.name2codepoint:
             char = chr(html.entities.name2codepoint[name])
         elif name.startswith("#"):
-            char = chr(int(name[2:], 16) if name[1:2] in "xX" else int(name[1:]))
-        else:
-            raise CrosswalkError(f"the article uses the entity &{name}; whose value is unknown")
+            with contextlib.suppress(ValueError, OverflowError):
+                char = chr(int(name[2:], 16) if name[1:2] in "xX" else int(name[1:]))
+        if char is None or not xml_safe(char):
+            raise CrosswalkError(f"the article uses the entity &{name}; whose value is unknown "
+                                 "or not a character XML allows")
         text = char + (ref.tail or "")
         previous = ref.getprevious()
         parent = ref.getparent()
@@ -243,8 +247,11 @@ def render(document: Document, context: RenderContext) -> bytes:
     payload.set(f"{{{XSI}}}schemaLocation", f"{NS} {location}")
     data = etree.tostring(payload, encoding="utf-8")
     schema = derived_schema(_schema_dir(context))
-    # The bytes a harvester gets are what is checked, parsed afresh.
-    emitted = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    # The bytes a harvester gets are what is checked, parsed afresh by a default parser.
+    try:
+        emitted = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as exc:
+        raise CrosswalkError(f"the payload would not parse for a harvester: {exc}") from exc
     with _validate_lock:
         try:
             valid = schema.validate(emitted)

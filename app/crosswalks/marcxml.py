@@ -21,6 +21,7 @@ from app.crosswalks.common import (
     article_renderer,
     clean,
     license_name,
+    named,
     orcid_id,
     page_range,
     subject_terms,
@@ -277,9 +278,8 @@ def fields(article: Article, context: RenderContext) -> list[Field]:
             made.add("b", code)
         out.append(made)
 
-    people = list(article.contributors)
-    main_entry = next((c for c in people if c.role == "author" and (c.collab or c.inverted_name)),
-                      None)
+    people = named(article.contributors)
+    main_entry = next((c for c in people if c.role == "author"), None)
     if main_entry is not None:
         out.append(_name_field("100", "110", main_entry))
     out.extend(_title_fields(article, main_entry is not None))
@@ -323,7 +323,7 @@ def fields(article: Article, context: RenderContext) -> list[Field]:
             out.append(_field("653", " ", " ", ("a", term.text)))
 
     for person in people:
-        if person is not main_entry and (person.collab or person.inverted_name):
+        if person is not main_entry:
             out.append(_name_field("700", "710", person))
 
     host = _field("773", "0", " ", ("t", article.journal_title), ("d", article.publisher_name),

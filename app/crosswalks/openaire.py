@@ -17,6 +17,7 @@ from app.crosswalks.common import (
     article_renderer,
     clean,
     license_name,
+    named,
     orcid_id,
     subject_terms,
 )
@@ -83,7 +84,7 @@ def missing_mandatory(article: Article, context: RenderContext | None = None) ->
     missing = []
     if not any(clean(t.text) for t in article.titles):
         missing.append("datacite:title (M): the record has no article-title")
-    if not any(c.collab or c.inverted_name for c in article.authors):
+    if not named(article.authors):
         missing.append("datacite:creator (M): the record names no author (no contrib or collab)")
     if article.issued is None:
         missing.append("datacite:date Issued (M): the record has no pub-date with a year")
@@ -138,9 +139,9 @@ def _titles(root: etree._Element, article: Article) -> None:
 
 
 def _people(root: etree._Element, article: Article) -> None:
-    named = [c for c in article.contributors if clean(c.inverted_name)]
-    authors = [c for c in named if c.role == "author"]
-    others = [c for c in named if c.role != "author"]
+    people = named(article.contributors)
+    authors = [c for c in people if c.role == "author"]
+    others = [c for c in people if c.role != "author"]
     if authors:
         group = _add(root, DATACITE, "creators")
         for person in authors:

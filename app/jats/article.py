@@ -26,11 +26,11 @@ from app.jats.model import (
 )
 from app.jats.text import (
     BLOCK,
+    JATS_NAMESPACE_HINTS,
     XLINK_NS,
     XML_LANG,
     abstract_text,
     citation_text,
-    JATS_NAMESPACE_HINTS,
     is_jats_namespace,
     local,
     normalise_space,
@@ -83,6 +83,8 @@ MONTHS = {
     for m in names
 }
 OPEN_LICENSE_TYPES = ("open-access", "open", "creative-commons", "cc", "public-domain", "free")
+# self-uri content types of a web page (any other names a file).
+PAGE_TYPES = frozenset({"html", "text/html", "landing-page", "abstract", "article"})
 # Whether any element is in a JATS namespace: one pass in libxml2 instead of one in Python.
 _HAS_JATS_NAMESPACE = etree.XPath(
     "boolean(descendant-or-self::*[{}])".format(
@@ -121,7 +123,7 @@ def read_article(root: etree._Element, *, today: dt.date | None = None) -> Artic
         warnings.append("the record has no article-title")
     license_url, license_text, access, embargo_end = _permissions(meta, today)
     self_uri_links = _self_uris(meta)
-    self_uris = tuple(dict.fromkeys(uri for uri, _kind in self_uri_links))
+    self_uris = tuple(uri for uri, _kind in self_uri_links)
     journal_titles = _journal_titles(journal)
     article_ids = _article_ids(meta)
     categories = _categories(meta)
@@ -158,7 +160,7 @@ def read_article(root: etree._Element, *, today: dt.date | None = None) -> Artic
         copyright_statement=_first_text(meta, "permissions/copyright-statement"),
         access_right=access,
         embargo_end=embargo_end,
-        landing_page=next((u for u, kind in self_uri_links if _is_landing_page(u, kind)), None),
+        landing_page=_landing_page(self_uri_links),
         self_uris=self_uris,
         references=tuple(_references(article)),
         funding=_funding(meta),
@@ -211,6 +213,8 @@ def _child(parent: etree._Element | None, name: str) -> etree._Element | None:
 
 def _path(parent: etree._Element | None, path: str) -> list[etree._Element]:
     """Elements at a slash-separated path of local names below ``parent``."""
+    if "/" not in path:
+        return _children(parent, path)
     level = [parent] if parent is not None else []
     for step in path.split("/"):
         level = [c for p in level for c in _children(p, step)]
@@ -806,13 +810,15 @@ def _self_uris(meta: etree._Element) -> list[tuple[str, str]]:
     return [(uri, kind) for uri, kind in links if uri]
 
 
-def _is_landing_page(uri: str, kind: str) -> bool:
-    """An absolute web address that is not a file download (PDF and the like)."""
-    if not uri.startswith(("http://", "https://")):
-        return False
-    if kind and kind not in ("html", "text/html", "landing-page", "abstract", "article"):
-        return False
-    return not re.search(r"\.(pdf|xml|epub|zip)$", uri, re.IGNORECASE)
+def _landing_page(links: list[tuple[str, str]]) -> str | None:
+    """The first absolute web address that is not a file download (PDF and the like)."""
+    files = {uri for uri, kind in links if kind and kind not in PAGE_TYPES}
+    return next(
+        (uri for uri, _kind in links
+         if uri.startswith(("http://", "https://")) and uri not in files
+         and not re.search(r"\.(pdf|xml|epub|zip)$", uri, re.IGNORECASE)),
+        None,
+    )
 
 
 def _funding(meta: etree._Element) -> tuple[str, ...]:
@@ -855,21 +861,25 @@ def _reference(ref: etree._Element, cites: list[etree._Element]) -> Reference:
     readable = next((c for c in cites if local(c.tag) != "element-citation"), None)
     text = citation_text(readable if readable is not None else tagged)
 
+    # One walk over the citation: each part by name, in document order, and whether it names
+    # a person (inside a person-group) rather than the work.
+    elements = [(el, local(el.tag)) for el in tagged.iter(etree.Element)]
     parts: dict[str, list[etree._Element]] = {}
-    for el in tagged.iter(etree.Element):
-        parts.setdefault(local(el.tag), []).append(el)
+    for el, name in elements:
+        parts.setdefault(name, []).append(el)
+    groups = parts.get("person-group", [])
+    in_groups = {d for group in groups for d in group.iter(etree.Element)}
 
     def first(*names: str) -> str | None:
         for name in names:
             for el in parts.get(name, ()):
-                if not _inside(el, "person-group", tagged):
+                if el not in in_groups:
                     value = title_text(el)
                     if value:
                         return value
         return None
 
     authors: list[str] = []
-    groups = [g for g in tagged.iter() if local(g.tag) == "person-group"]
     people = [g for g in groups if (g.get("person-group-type") or "author") == "author"]
     scopes: Iterable[etree._Element] = people or ([] if groups else [tagged])
     for scope in scopes:
@@ -881,25 +891,22 @@ def _reference(ref: etree._Element, cites: list[etree._Element]) -> Reference:
                 label = ", ".join(p for p in (surname, given) if p) or text_of(el)
                 if label:
                     authors.append(label)
-            elif name == "collab" and text_of(el):
-                authors.append(text_of(el))
+            elif name == "collab" and (collab := text_of(el)):
+                authors.append(collab)
     doi = next(
-        (text_of(e) for e in tagged.iter()
-         if local(e.tag) == "pub-id" and (e.get("pub-id-type") or "").lower() == "doi"),
+        (text_of(e) for e in parts.get("pub-id", ())
+         if (e.get("pub-id-type") or "").lower() == "doi"),
         None,
     )
-    uri = next(
-        ((_href(e) or text_of(e)).strip() for e in tagged.iter()
-         if local(e.tag) in ("ext-link", "uri") and (_href(e) or text_of(e)).strip()),
-        None,
-    )
+    links = ((_href(e) or text_of(e)).strip() for e, name in elements
+             if name in ("ext-link", "uri"))
+    uri = next((link for link in links if link), None)
     if doi:
         doi = DOI_RE.sub("", doi)
     elif uri and DOI_RE.match(uri):
         doi = DOI_RE.sub("", uri)
-    comment = "; ".join(
-        text_of(c) for c in tagged.iter() if local(c.tag) == "comment" and text_of(c)
-    ) or None
+    comments = (text_of(c) for c in parts.get("comment", ()))
+    comment = "; ".join(c for c in comments if c) or None
     kind = (tagged.get("publication-type") or tagged.get("citation-type") or "").lower()
     source = first("source")
     if kind in ("chapter", "book-chapter") and first("chapter-title"):

@@ -117,6 +117,7 @@ def _element_label(name: str) -> str:
     return f"<{name}>"
 
 
+_NCNAME = re.compile(r"^[^\W\d][\w.\-]*$")
 _R = re.compile
 _RULES: list[tuple[re.Pattern[str], str]] = [
     # DTD validation (libxml2 VALID domain)
@@ -293,6 +294,9 @@ def describe(raw: str, *, declared: set[str] | None = None,
             return kind, (f"The value \"{val}\" of {att} on {el} is not one of the values "
                           f"the schema allows.")
         if kind == "invalid-id":
+            if _NCNAME.match(val):  # libxml2 words a repeated xs:ID value the same way
+                return "duplicate-id", (f"The id \"{val}\" on {el} is used by more than one "
+                                        f"element; ids must be unique.")
             return kind, (f"The id \"{val}\" on {el} is not a valid XML ID (it must start "
                           f"with a letter or '_' and contain no spaces, colons or slashes).")
         if kind == "invalid-value":

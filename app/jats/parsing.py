@@ -19,7 +19,7 @@ from pathlib import Path
 from lxml import etree
 
 from app.jats.messages import Problem, describe, explain
-from app.jats.schemas import SchemaDirectory, _file_path, inside
+from app.jats.schemas import SchemaDirectory, file_path, inside
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 PREDEFINED_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
@@ -44,11 +44,12 @@ class DtdOnlyResolver(etree.Resolver):
         super().__init__()
         self.schemas = schemas
 
-    def resolve(self, system_url, public_id, context):  # noqa: ANN001, ANN201
+    def resolve(self, system_url: str | None, public_id: str | None,
+                context: object) -> object:
         if self.schemas is not None:
             found = self.schemas.dtd_for(public_id, system_url)
             if found is None:
-                local = _file_path(system_url or "")
+                local = file_path(system_url or "")
                 if local:
                     candidate = Path(local)
                     if not candidate.is_absolute():
@@ -103,7 +104,10 @@ _WELL_FORMED: list[tuple[re.Pattern[str], str]] = [
      "A '<' inside an attribute value must be written &lt;."),
     (re.compile(r"Char 0x[0-9A-F]+ out of allowed range|PCDATA invalid Char value"),
      "The file contains a control character XML does not allow."),
+    (re.compile(r"Excessive depth in document: (\d+)"),
+     "Elements are nested more than {0} levels deep; the file was refused."),
 ]
+_DECLARED = re.compile(rb"^<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 
 
 def _plain_malformed(raw: str) -> str:
@@ -135,6 +139,14 @@ def _fatal(log: etree._ListErrorLog, error: Exception, data: bytes) -> list[Prob
                             b"<\x00")):
         problems[0] = Problem("not-xml", "This file is not XML: it does not start with '<'.",
                               first.line or None, first.column or None, raw=first.message)
+    elif (declared := _DECLARED.match(head)) and declared.group(1).upper().startswith(
+            (b"UTF-16", b"UTF-32", b"UCS")):
+        name = declared.group(1).decode("ascii")
+        problems[0] = Problem(
+            "encoding", f"The file declares encoding {name}, but its bytes are single-byte "
+            f"text (no {name} byte order mark): save it as {name} or declare UTF-8.",
+            first.line or None, first.column or None, raw=first.message.strip())
+        del problems[1:]
     elif first.type_name == "ERR_DOCUMENT_EMPTY" or not data.strip():
         problems[0] = Problem("empty", "The file is empty: it has no root element.",
                               first.line or None, first.column or None, raw=first.message)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
+import xmlschema
 from lxml import etree
 
 from app.config import REPO_ROOT
@@ -75,7 +76,7 @@ def required_schemas(config: Path = SCHEMA_CONFIG) -> list[RequiredSchema]:
     return items
 
 
-def _file_path(url: str) -> str | None:
+def file_path(url: str) -> str | None:
     """The local path a `file:` URL or a plain path names; None for any other scheme."""
     if not url:
         return None
@@ -157,9 +158,10 @@ class _SchemaImportResolver(etree.Resolver):
         super().__init__()
         self.schemas = schemas
 
-    def resolve(self, system_url, public_id, context):  # noqa: ANN001, ANN201
+    def resolve(self, system_url: str | None, public_id: str | None,
+                context: object) -> object:
         local = self.schemas.catalog.remote(system_url or "")
-        path = local or _file_path(system_url or "")
+        path = local or file_path(system_url or "")
         found = inside(path, self.schemas.root) if path else None
         if found is None:
             raise SchemaAccessRefused(system_url)
@@ -220,7 +222,7 @@ class SchemaDirectory:
             if not path.is_file():
                 raise SchemaMissingError(path, "DTD named in catalog.xml")
 
-    def _once(self, key: object, build: Callable[[], T]) -> T:
+    def cached(self, key: object, build: Callable[[], T]) -> T:
         """Build a value at most once per key, even when threads ask at the same moment."""
         try:
             return self._cache[key]  # type: ignore[return-value]
@@ -257,7 +259,7 @@ class SchemaDirectory:
         def build() -> etree.XMLSchema:
             doc = etree.parse(str(self.path(relative)), self.schema_parser())
             return etree.XMLSchema(doc)
-        return self._once(("xsd", relative), build)
+        return self.cached(("xsd", relative), build)
 
     def jats_xsd(self, version: str) -> etree.XMLSchema:
         return self.xsd(JATS_PUBLISHING_XSD[version])
@@ -267,7 +269,7 @@ class SchemaDirectory:
         found = inside(path if Path(path).is_absolute() else self.dtd_dir / path, self.dtd_dir)
         if found is None:
             raise SchemaMissingError(Path(path), "DTD driver")
-        return self._once(("dtd", found), lambda: etree.DTD(str(found)))
+        return self.cached(("dtd", found), lambda: etree.DTD(str(found)))
 
     def dtd_for(self, public_id: str | None, system_id: str | None) -> Path | None:
         """The official DTD a DOCTYPE names, through the catalog; None when we lack it."""
@@ -279,14 +281,12 @@ class SchemaDirectory:
         local = self.catalog.remote(url)
         return local.as_uri() if local and local.is_file() else url
 
-    def xmlschema(self, relative: str):  # noqa: ANN201
+    def xmlschema(self, relative: str) -> xmlschema.XMLSchemaBase:
         """The same schema loaded by xmlschema (an independent second validator; cached)."""
-        import xmlschema
-
-        def build():  # noqa: ANN202
+        def build() -> xmlschema.XMLSchemaBase:
             return xmlschema.XMLSchema(str(self.path(relative)), uri_mapper=self.uri_mapper,
                                        allow="local")
-        return self._once(("xmlschema", relative), build)
+        return self.cached(("xmlschema", relative), build)
 
 
 _directories: dict[Path, SchemaDirectory] = {}

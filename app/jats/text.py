@@ -225,6 +225,8 @@ def text_of(
     """The element's content as a reader sees it, on one line."""
     if el is None:
         return ""
+    if not len(el):  # a leaf, as most tagged parts are: nothing to flatten
+        return normalise_space(el.text or "")
     return normalise_space(_flatten(el, frozenset(drop), frozenset(blocks)))
 
 

@@ -76,7 +76,7 @@ def _defaults() -> tuple[SchemaDirectory, int]:
 
 
 def _lock(schemas: SchemaDirectory, key: object) -> threading.Lock:
-    return schemas._once(("lock", key), threading.Lock)
+    return schemas.cached(("lock", key), threading.Lock)
 
 
 def _vocabulary(schemas: SchemaDirectory, path: Path) -> tuple[set[str], set[tuple[str, str]]]:
@@ -88,7 +88,7 @@ def _vocabulary(schemas: SchemaDirectory, path: Path) -> tuple[set[str], set[tup
         attrs = {(el.name, a.name if not a.prefix else f"{a.prefix}:{a.name}")
                  for el in dtd.elements() for a in el.iterattributes()}
         return elements, attrs
-    return schemas._once(("vocab", path), build)
+    return schemas.cached(("vocab", path), build)
 
 
 def _log_problems(log: etree._ListErrorLog, *, declared: set[str] | None = None,
@@ -166,12 +166,13 @@ def validate(data: bytes, *, filename: str | None = None,
     if root is None:
         return report
     if root.tag != "article":
+        name = etree.QName(root)
+        where = f" in namespace {name.namespace}" if name.namespace else ""
         report.usable = False
         report.errors.insert(0, Problem(
-            "wrong-root", f"The root element is <{etree.QName(root).localname}>"
-            + (f" in namespace {etree.QName(root).namespace}" if etree.QName(root).namespace
-               else "") + ", not a JATS <article>; this is not a JATS journal article.",
-            root.sourceline, None, "/" + root.tag if isinstance(root.tag, str) else None))
+            "wrong-root", f"The root element is <{name.localname}>{where}, not a JATS "
+            "<article>; this is not a JATS journal article.",
+            root.sourceline, None, f"/{name.localname}"))
         return report
     if parsed.dtd_path is not None:
         _check_dtd(report, parsed, schemas)

@@ -27,6 +27,10 @@ from app.store.sql import SqlStore
 MIGRATION_LOCK = 0x4A41_5453
 
 
+#: Pools inherited through a fork, kept alive so that they are never closed in the child.
+_INHERITED: list[ConnectionPool] = []
+
+
 def _pg(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
 
@@ -63,6 +67,10 @@ class PostgresStore(SqlStore):
         if self._pool is None or self._pid != os.getpid():
             with self._lock:
                 if self._pool is None or self._pid != os.getpid():
+                    if self._pool is not None:
+                        # Forked: the parent's sockets must be neither used nor closed
+                        # here (closing says goodbye to the server on the parent's behalf).
+                        _INHERITED.append(self._pool)
                     self._pid = os.getpid()
                     self._pool = ConnectionPool(
                         self.url,
