@@ -1,22 +1,27 @@
 """Crosswalk throughput per metadata format on the real JATS corpus.
 
-    python -m bench.crosswalks [--repeat N]
+    python -m bench.crosswalks [--repeat N] [--profile]
 
 Each file is validated and read once (``read_article``, timed on its own row); then every
 registered format renders it N times. Per format: the median over files of the per-file
 median render time, the articles per second that median gives, the p95, and the plain
 throughput (files / summed medians). ``jats`` validates its own payload while rendering, so
 its figure includes that check; a record it declines (``CrosswalkError``) is timed too.
+``--profile`` prints where ``read_article`` spends its time on the corpus (cProfile) instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import cProfile
+import pstats
 import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from lxml import etree
 
 from app.config import REPO_ROOT, load_settings
 from app.crosswalks.registry import CrosswalkError, Document, RenderContext, formats
@@ -42,14 +47,28 @@ def _row(name: str, per_file_ms: list[float], declined: int = 0) -> list[str]:
             f"{p95:.2f}", f"{total:.0f}"]
 
 
+def _profile(roots: list[etree._Element]) -> None:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for root in roots:
+        read_article(root)
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(r"app/jats", 25)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="renders per file and format")
+    parser.add_argument("--profile", action="store_true",
+                        help="profile read_article over the corpus and print the top functions")
     args = parser.parse_args(argv)
     settings = load_settings()
     corpus = settings.schema_dir.parent / "corpus"
     files = sorted((REPO_ROOT / "records").rglob("*.xml")) + sorted(corpus.rglob("*.xml"))
 
+    if args.profile:
+        _profile([r.root for r in map(validate_file, files) if r.root is not None])
+        return
     documents: list[tuple[Document, RenderContext]] = []
     reading: list[float] = []
     for path in files:

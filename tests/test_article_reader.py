@@ -14,8 +14,8 @@ from lxml import etree
 
 from app.crosswalks.jats import to_namespace
 from app.jats.article import ArticleError, read_article
-from app.jats.model import Article, LangText
 from app.jats.languages import iso639_2b, iso639_3, normalise_lang
+from app.jats.model import Article, LangText, PubDate
 from app.jats.text import text_of, title_text
 
 PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=True)
@@ -271,6 +271,23 @@ def test_issued_is_the_most_precise_publication_date_of_the_issue_year(read) -> 
     # issue sets use it), and no date of 2013 is more precise than March.
     oup = read("pmc-oup-mds526.xml")
     assert (oup.issued.iso, oup.issued.kind) == ("2013-03", "ppub")
+
+
+def test_issued_never_takes_a_preprint_or_correction_date() -> None:
+    """Only dates of publishing the version of record refine the issue's year."""
+    article = Article(titles=(), pub_dates=(
+        PubDate(2020, 1, 5, "epreprint"), PubDate(2020, None, None, "collection"),
+        PubDate(2020, 3, 2, "ecorrected"),
+    ))
+    assert (article.issued.iso, article.issued.kind) == ("2020", "collection")
+    # Two dates as precise as each other: the first publication.
+    both = Article(titles=(), pub_dates=(PubDate(2021, 6, 1, "ppub"), PubDate(2021, 3, 12, "epub")))
+    assert both.issued.iso == "2021-03-12"
+    # None of the kinds that date the version of record: the earliest date given.
+    other = Article(titles=(), pub_dates=(PubDate(2017, 12, 4, "archival-date"),
+                                          PubDate(2017, None, None, "publication-year")))
+    assert other.issued.iso == "2017"
+    assert Article(titles=()).issued is None
 
 
 def test_alt_title_in_another_language_and_untagged_english(read) -> None:

@@ -16,9 +16,7 @@ from app.config import REPO_ROOT, load_settings
 from app.crosswalks.jats import (
     DRIVER,
     FORMAT,
-    MML,
     NS,
-    XLINK,
     derived_schema,
     derived_schema_dir,
     to_namespace,
@@ -27,6 +25,7 @@ from app.crosswalks.registry import CrosswalkError, Document, RenderContext, for
 from app.jats.article import read_article
 from app.jats.parsing import parse as parse_jats
 from app.jats.schemas import schema_directory
+from app.jats.text import MML_NS, XLINK_NS
 
 XSI_LOCATION = "{http://www.w3.org/2001/XMLSchema-instance}schemaLocation"
 PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=True)
@@ -80,9 +79,9 @@ def test_payload_keeps_mathml_xlink_and_characters(
     minimal: etree._Element, schema_dir: Path
 ) -> None:
     payload = etree.fromstring(render(minimal, schema_dir))
-    assert payload.find(f".//{{{MML}}}math/{{{MML}}}mn").text == "300"
+    assert payload.find(f".//{{{MML_NS}}}math/{{{MML_NS}}}mn").text == "300"
     licence = payload.find(f".//{{{NS}}}license")
-    assert licence.get(f"{{{XLINK}}}href") == "https://creativecommons.org/licenses/by/4.0/"
+    assert licence.get(f"{{{XLINK_NS}}}href") == "https://creativecommons.org/licenses/by/4.0/"
     assert licence.findtext(f"{{{NS}}}license-p") == "CC BY\u00a04.0"
     # DTD-defaulted attributes are not written out: the payload says what the record says.
     assert payload.find(f".//{{{NS}}}article-title").attrib == {}
@@ -135,8 +134,8 @@ def test_unbound_prefixes_and_unprefixed_mathml_are_bound() -> None:
     assert "xlink:href" in root.find(".//article-title").attrib
     out = to_namespace(root)
     title = out.find(f".//{{{NS}}}article-title")
-    assert title.get(f"{{{XLINK}}}href") == "https://e.org/"
-    assert [mi.text for mi in out.iter(f"{{{MML}}}mi")] == ["x", "y"]
+    assert title.get(f"{{{XLINK_NS}}}href") == "https://e.org/"
+    assert [mi.text for mi in out.iter(f"{{{MML_NS}}}mi")] == ["x", "y"]
 
 
 def test_seed_needs_an_issn_for_the_publishing_schema(records_dir: Path, schema_dir: Path) -> None:

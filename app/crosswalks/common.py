@@ -15,10 +15,9 @@ from lxml import etree
 
 from app.crosswalks.registry import Document, RenderContext
 from app.jats.model import Article, Contributor, LangText
-from app.jats.text import xml_safe
+from app.jats.text import XML_LANG, xml_safe
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 # Longest value written, in characters. libxml2 (behind lxml, xmllint and many harvesters)
 # refuses a text node over 10,000,000 bytes unless told to accept huge documents; no real
@@ -60,8 +59,8 @@ def append(parent: etree._Element, qname: str, text: str | None = None, /, *,
     if xml_lang(lang):
         el.set(XML_LANG, lang)
     for name, value in attrs.items():
-        if clean(value):
-            el.set(name, clean(value))
+        if value := clean(value):
+            el.set(name, value)
     if text is not None:
         el.text = clean(text)
     return el

@@ -28,19 +28,17 @@ from pathlib import Path
 from lxml import etree
 
 from app.config import DEFAULT_SCHEMA_DIR, ENV_PREFIX, Settings
+from app.crosswalks.common import XSI
 from app.crosswalks.registry import CrosswalkError, Document, MetadataFormat, RenderContext
-from app.jats.text import is_jats_namespace, local, xml_safe
+from app.jats.text import MML_NS, XLINK_NS, is_jats_namespace, local, xml_safe
 
 NS = "https://jats.nlm.nih.gov/ns/publishing/1.3/"
-XLINK = "http://www.w3.org/1999/xlink"
-MML = "http://www.w3.org/1998/Math/MathML"
 ALI = "http://www.niso.org/schemas/ali/1.0/"
-XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XML = "http://www.w3.org/XML/1998/namespace"
 OASIS = "http://docs.oasis-open.org/ns/oasis-exchange/table"
 # Prefixes JATS DTDs bind through defaulted attributes; a record parsed without its DTD may
 # carry them unbound ("xlink:href" as a plain name), and they are bound here.
-KNOWN_PREFIXES = {"xlink": XLINK, "mml": MML, "ali": ALI, "xsi": XSI, "oasis": OASIS}
+KNOWN_PREFIXES = {"xlink": XLINK_NS, "mml": MML_NS, "ali": ALI, "xsi": XSI, "oasis": OASIS}
 
 SOURCE_DIR = "jats-1.3/publishing"
 DRIVER = "JATS-journalpublishing1-3-mathml3.xsd"
@@ -147,7 +145,7 @@ def to_namespace(article: etree._Element) -> etree._Element:
     source = copy.deepcopy(article)
     out = etree.Element(
         f"{{{NS}}}article",
-        nsmap={None: NS, "xlink": XLINK, "mml": MML, "ali": ALI, "xsi": XSI},
+        nsmap={None: NS, "xlink": XLINK_NS, "mml": MML_NS, "ali": ALI, "xsi": XSI},
     )
     for name, value in source.attrib.items():
         out.set(_attribute_name(name), value)
@@ -195,14 +193,14 @@ def _in_unbound_math(el: etree._Element) -> bool:
     declares its namespace as a defaulted ``xmlns`` attribute, so the DOCTYPE supplied it."""
     if el.tag == "math":
         return True
-    return any(a.tag == "math" or a.tag == f"{{{MML}}}math" for a in el.iterancestors()) and (
+    return any(a.tag == "math" or a.tag == f"{{{MML_NS}}}math" for a in el.iterancestors()) and (
         "{" not in el.tag and ":" not in el.tag
     )
 
 
 def _element_name(tag: str, mathml: bool = False) -> str:
     if mathml and not tag.startswith("{") and ":" not in tag:
-        return f"{{{MML}}}{tag}"
+        return f"{{{MML_NS}}}{tag}"
     if tag.startswith("{"):
         ns, name = tag[1:].split("}", 1)
         # Another JATS namespace (PMC's) becomes ours; any other namespace is left alone.

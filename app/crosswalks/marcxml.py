@@ -17,7 +17,6 @@ from lxml import etree
 from app.crosswalks.common import (
     XSI,
     access_right,
-    append,
     article_renderer,
     clean,
     license_name,
@@ -358,8 +357,8 @@ def _record(article: Article, context: RenderContext) -> etree._Element:
     for made in fields(article, context):
         data = etree.SubElement(root, f"{{{NS}}}datafield", tag=made.tag, ind1=made.ind1,
                                 ind2=made.ind2)
-        for code, value in made.subfields:
-            append(data, f"{{{NS}}}subfield", value, code=code)
+        for code, value in made.subfields:  # cleaned by Field.add
+            etree.SubElement(data, f"{{{NS}}}subfield", code=code).text = value
     return root
 
 

@@ -142,14 +142,11 @@ def _people(root: etree._Element, article: Article) -> None:
     people = named(article.contributors)
     authors = [c for c in people if c.role == "author"]
     others = [c for c in people if c.role != "author"]
-    if authors:
-        group = _add(root, DATACITE, "creators")
-        for person in authors:
-            _creator(group, person, "creator")
-    if others:
-        group = _add(root, DATACITE, "contributors")
-        for person in others:
-            _creator(group, person, "contributor")
+    for kind, members in (("creator", authors), ("contributor", others)):
+        if members:
+            group = _add(root, DATACITE, f"{kind}s")
+            for person in members:
+                _creator(group, person, kind)
 
 
 def _identifiers(root: etree._Element, article: Article, context: RenderContext) -> None:
@@ -161,19 +158,13 @@ def _identifiers(root: etree._Element, article: Article, context: RenderContext)
         entry = (clean(value), ALTERNATE_IDS.get(kind, ""))
         if entry[0] and entry[1] and entry not in alternates and entry != primary:
             alternates.append(entry)
-    if alternates:
-        group = _add(root, DATACITE, "alternateIdentifiers")
-        for value, kind in alternates:
-            _add(group, DATACITE, "alternateIdentifier", value, alternateIdentifierType=kind)
-    issns = []
-    for _kind, value in article.issns:
-        if clean(value) and clean(value) not in issns:
-            issns.append(clean(value))
-    if issns:
-        group = _add(root, DATACITE, "relatedIdentifiers")
-        for value in issns:
-            _add(group, DATACITE, "relatedIdentifier", value, relatedIdentifierType="ISSN",
-                 relationType="IsPartOf")
+    _wrapped(root, "alternateIdentifiers", [
+        (value, {"alternateIdentifierType": kind}) for value, kind in alternates
+    ])
+    issns = dict.fromkeys(v for v in (clean(value) for _kind, value in article.issns) if v)
+    _wrapped(root, "relatedIdentifiers", [
+        (value, {"relatedIdentifierType": "ISSN", "relationType": "IsPartOf"}) for value in issns
+    ])
 
 
 def _dates(root: etree._Element, article: Article, right: str) -> None:
@@ -185,10 +176,7 @@ def _dates(root: etree._Element, article: Article, right: str) -> None:
         dates.append(("Available", clean(article.embargo_end)))
     if issued:
         dates.append(("Issued", issued.iso))
-    if dates:
-        group = _add(root, DATACITE, "dates")
-        for kind, value in dates:
-            _add(group, DATACITE, "date", value, dateType=kind)
+    _wrapped(root, "dates", [(value, {"dateType": kind}) for kind, value in dates])
 
 
 def _citation(root: etree._Element, article: Article) -> None:
@@ -204,11 +192,17 @@ def _citation(root: etree._Element, article: Article) -> None:
 
 
 def _subjects(root: etree._Element, article: Article) -> None:
-    terms = subject_terms(article)
-    if terms:
-        group = _add(root, DATACITE, "subjects")
-        for term in terms:
-            _add(group, DATACITE, "subject", term.text, lang=term.lang)
+    _wrapped(root, "subjects", [(t.text, {"lang": t.lang}) for t in subject_terms(article)])
+
+
+def _wrapped(root: etree._Element, wrapper: str,
+             entries: list[tuple[str, dict[str, str | None]]]) -> None:
+    """A DataCite list element (``dates``, ``subjects``...) with one child per entry (text and
+    attributes), the child named for the list; nothing at all when there are no entries."""
+    if entries:
+        group = _add(root, DATACITE, wrapper)
+        for text, attrs in entries:
+            _add(group, DATACITE, wrapper[:-1], text, **attrs)
 
 
 def resource(article: Article, context: RenderContext) -> etree._Element:

@@ -255,11 +255,8 @@ def _titles(
 ) -> tuple[LangText, ...]:
     found: list[tuple[LangText, bool]] = []
     for group, group_lang in _title_groups(meta, translations, lang):
-        for title in _children(group, "article-title"):
-            found.append((LangText(title_text(title), _lang_of(title, group_lang)),
-                          title.get(XML_LANG) is not None))
-        for tt in _trans(group, "trans-title"):
-            found.append(tt)
+        found.extend(_own(group, "article-title", group_lang))
+        found.extend(_trans(group, "trans-title"))
         stated = {normalise_lang(t.get(XML_LANG)) for t in _children(group, "article-title")}
         for alt in _children(group, "alt-title"):
             # An alt-title in another language is a translation; without one it is a running head.
@@ -274,11 +271,16 @@ def _subtitles(
 ) -> tuple[LangText, ...]:
     found: list[tuple[LangText, bool]] = []
     for group, group_lang in _title_groups(meta, translations, lang):
-        for sub in _children(group, "subtitle"):
-            found.append((LangText(title_text(sub), _lang_of(sub, group_lang)),
-                          sub.get(XML_LANG) is not None))
+        found.extend(_own(group, "subtitle", group_lang))
         found.extend(_trans(group, "trans-subtitle"))
     return _settle_languages(found)
+
+
+def _own(group: etree._Element, name: str, lang: str | None) -> Iterator[tuple[LangText, bool]]:
+    """Each ``article-title``/``subtitle`` of a title-group: its own language, else the group's
+    (and whether the record stated it)."""
+    for el in _children(group, name):
+        yield LangText(title_text(el), _lang_of(el, lang)), el.get(XML_LANG) is not None
 
 
 def _trans(group: etree._Element, name: str) -> Iterator[tuple[LangText, bool]]:
