@@ -106,7 +106,8 @@ def server_env(
     instance_dir: Path, database_url: str, public_url: str, **settings: object
 ) -> dict[str, str]:
     """The environment of a server and of its CLI companions: settings as JATS_OAI_* vars."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JATS_OAI_")}
+    keep = {"JATS_OAI_SCHEMA_DIR", "JATS_OAI_TEST_DATABASE_URL"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JATS_OAI_") or k in keep}
     env.update(
         JATS_OAI_INSTANCE_DIR=str(instance_dir),
         JATS_OAI_DATABASE_URL=database_url,

@@ -44,12 +44,14 @@ def test_broken_copy_prints_line_and_column_errors_and_exits_1(broken):
     result = jats_oai("validate", str(broken))
     assert result.returncode == 1, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == f"{broken}: INVALID against JATS 1.3 Archiving (MathML 3) DTD"
-    bogus_line = next(i for i, line in enumerate(broken.read_text().splitlines(), 1)
-                      if "<bogus/>" in line)
-    assert any(line.startswith(f"{broken}:{bogus_line}:")
+    assert lines[0] == f"{broken}: INVALID against JATS 1.3 Archiving (MathML 3) DTD (2 errors)"
+    bogus_line, column = next((i, line.index("<bogus/>") + 1) for i, line
+                              in enumerate(broken.read_text().splitlines(), 1)
+                              if "<bogus/>" in line)
+    assert any(line.startswith(f"{broken}:{bogus_line}:{column}: ")
                and "/article/front/article-meta/bogus:" in line
                and "<bogus>" in line for line in lines[1:])
+    assert not any(":0:" in line for line in lines), "an unknown column is left out, never 0"
 
 
 def test_unusable_input_exits_2_and_the_worst_result_wins(tmp_path, seed, broken):
@@ -84,6 +86,52 @@ def test_folder_is_searched_and_progress_shown_on_request(tmp_path, seed, broken
     assert "6/6" in result.stderr and "[" in result.stderr
     quiet = jats_oai("validate", str(folder))
     assert quiet.stderr == "", "no progress bar when stderr is not a terminal"
+
+
+def test_a_folder_is_searched_for_xml_in_any_case_skipping_hidden_files(tmp_path, seed, broken):
+    folder = tmp_path / "issue"
+    (folder / ".trash").mkdir(parents=True)
+    (folder / "A.XML").write_bytes(seed.read_bytes())
+    (folder / "b.xml").write_bytes(broken.read_bytes())
+    (folder / "._A.xml").write_bytes(b"\x00\x05\x16\x07 resource fork")
+    (folder / ".trash" / "old.xml").write_bytes(b"<article>")
+    (folder / "notes.txt").write_text("not a record")
+    result = jats_oai("validate", str(folder), str(folder / "A.XML"))
+    assert result.returncode == 1
+    assert f"{folder / 'A.XML'}: VALID" in result.stdout
+    assert "2 files: 1 valid, 1 invalid, 0 unusable" in result.stdout, "each file checked once"
+
+
+def test_a_folder_without_xml_is_named_and_exits_2(tmp_path, seed):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = jats_oai("validate", str(empty))
+    assert result.returncode == 2
+    assert f"no .xml files in the folder {empty}" in result.stderr
+    data = json.loads(jats_oai("validate", "--json", str(empty)).stdout)
+    assert data == {"files": [], "summary": {"valid": 0, "invalid": 0, "unusable": 0}}
+    alongside = jats_oai("validate", str(empty), str(seed))
+    assert alongside.returncode == 0 and "no .xml files" in alongside.stderr
+
+
+def test_a_missing_file_is_reported_not_skipped(tmp_path, seed):
+    missing = tmp_path / "5764.xml"
+    result = jats_oai("validate", str(seed), str(missing))
+    assert result.returncode == 2
+    assert f"{missing}: UNUSABLE" in result.stdout
+    assert f"{missing}: There is no such file" in result.stdout
+    assert "2 files: 1 valid, 0 invalid, 1 unusable" in result.stdout
+
+
+def test_a_dash_reads_the_document_from_standard_input(seed, broken):
+    result = subprocess.run([str(CLI), "validate", "-"], input=broken.read_bytes(),
+                            capture_output=True, timeout=300)
+    assert result.returncode == 1
+    assert result.stdout.decode().startswith("<stdin>: INVALID")
+    ok = subprocess.run([str(CLI), "validate", "--json", "-"], input=seed.read_bytes(),
+                        capture_output=True, timeout=300)
+    assert ok.returncode == 0
+    assert json.loads(ok.stdout)["files"][0]["file"] == "<stdin>"
 
 
 def test_too_large_file_is_refused_without_reading_it(tmp_path):

@@ -62,6 +62,56 @@ def test_a_broken_copy_gets_line_column_path_and_plain_words(seed, schemas):
     assert placed.path == "/article/front/article-meta"
 
 
+HAND_MADE = ARCHIVING_13 + """
+<article article-type="research-article">
+<front><article-meta>
+<kwd-group><kwd>один</kwd><kwd bogus="1">два</kwd><kwd>три</kwd></kwd-group>
+<permissions><license
+    license-type="open" wrong="x"><license-p>L</license-p></license></permissions>
+</article-meta></front>
+<body><p>x</p><p><sec/></p><p>y</p></body>
+</article>
+"""
+
+
+def at(problem) -> tuple[int, int]:
+    return problem.line, problem.column
+
+
+def test_dtd_errors_get_the_column_libxml2_does_not_give(schemas):
+    """libxml2 reports validity errors with column 0; the report works the column out from
+    the source: the attribute the message names, else the element's start tag. Columns
+    count characters (Cyrillic included) from 1."""
+    report = check(HAND_MADE, schemas)
+    found = {(p.path, p.raw.split(" of ")[0]): p for p in report.errors}
+    bogus = found[("/article/front/article-meta/kwd-group/kwd[2]",
+                   "No declaration for attribute bogus")]
+    assert at(bogus) == (4, 32), "the second of three <kwd> start tags on the line"
+    wrong = found[("/article/front/article-meta/permissions/license",
+                   "No declaration for attribute wrong")]
+    assert at(wrong) == (6, 25), "a start tag over two lines is reported on its last line"
+    sec = next(p for p in report.errors if p.path == "/article/body/p[2]")
+    assert at(sec) == (8, 15), "the second <p> on the line, not the first"
+    assert bogus.column_derived and wrong.column_derived and sec.column_derived
+    assert all(p.column for p in report.errors if p.line)
+
+
+def test_xsd_errors_get_a_column_too(schemas):
+    text = (DATA / "minimal-jats-1.3-no-doctype.xml").read_text().replace(
+        "<volume>1</volume>", "<volume>1</volume><bogus/>")
+    report = check(text, schemas)
+    problem = report.errors[0]
+    line = text.splitlines()[problem.line - 1]
+    assert problem.column == line.index("<bogus/>") + 1 and problem.column_derived
+
+
+def test_parse_errors_keep_the_column_libxml2_gives(schemas):
+    report = check("<article>\n  <front>&</front></article>", schemas)
+    assert not report.usable
+    assert report.errors[0].line == 2 and report.errors[0].column
+    assert not report.errors[0].column_derived
+
+
 @pytest.mark.parametrize("version", ["1.3", "1.4"])
 def test_no_doctype_uses_the_publishing_xsd_of_its_dtd_version(version, schemas):
     report = validate_file(DATA / f"minimal-jats-{version}-no-doctype.xml", schemas=schemas)

@@ -91,13 +91,16 @@ class Problem:
     path: str | None = None
     raw: str = ""
     severity: str = "error"
+    column_derived: bool = False  # libxml2 gave no column; it was worked out from the source
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
 
     def where(self) -> str:
-        pos = f"{self.line or 0}:{self.column or 0}"
-        return f"{pos}: {self.path}" if self.path else pos
+        """"line:column", "line" or "" (what is unknown is left out, never printed as 0),
+        then the element path."""
+        pos = ":".join(str(n) for n in (self.line, self.column) if n) if self.line else ""
+        return f"{pos}: {self.path}" if pos and self.path else (pos or self.path or "")
 
 
 def explain(kind: str) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from app.jats.columns import derive_columns
 from app.jats.messages import EXPLANATIONS, Problem, describe
 from app.jats.parsing import DEFAULT_MAX_BYTES, Parsed, parse, size_problem, unknown_doctype
 from app.jats.schemas import (
@@ -154,7 +155,16 @@ def validate(data: bytes, *, filename: str | None = None,
              schemas: SchemaDirectory | None = None,
              max_bytes: int | None = None) -> ValidationReport:
     """Well-formedness, then the official schema the document declares; never raises for
-    bad input: every problem is in the report."""
+    bad input: every problem is in the report, with the best column known for it (libxml2
+    gives validity errors none; `column_derived` marks the ones worked out from the source)."""
+    report = _validate(data, filename=filename, schemas=schemas, max_bytes=max_bytes)
+    if report.errors and report.tree is not None:
+        derive_columns(report.errors, bytes(data), report.tree)
+    return report
+
+
+def _validate(data: bytes, *, filename: str | None, schemas: SchemaDirectory | None,
+              max_bytes: int | None) -> ValidationReport:
     if schemas is None or max_bytes is None:
         default_schemas, default_max = _defaults()
         schemas = schemas or default_schemas
@@ -199,6 +209,15 @@ def validate_file(path: Path | str, *, schemas: SchemaDirectory | None = None,
             data = fh.read(max_bytes + 1)
     except OSError as exc:
         return ValidationReport(False, False, filename=str(path), errors=[Problem(
-            "unreadable", f"The file cannot be read: {exc.strerror or exc}.", raw=str(exc))])
+            "unreadable", _unreadable(exc), raw=str(exc))])
     return validate(data, filename=str(path), schemas=schemas, max_bytes=max_bytes)
 
+
+def _unreadable(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "There is no such file; check the name and the folder."
+    if isinstance(exc, PermissionError):
+        return "The file cannot be read: permission denied."
+    if isinstance(exc, IsADirectoryError):
+        return "This is a folder, not a file."
+    return f"The file cannot be read: {exc.strerror or exc}."

@@ -165,29 +165,6 @@ def _clip(text: str) -> str:
     return text if len(text) <= MAX_LINE_CHARS else text[:MAX_LINE_CHARS] + " …"
 
 
-def _column_of(lines: list[str], line: int | None, path: str | None) -> int | None:
-    """DTD errors come without a column: point at the element the path names, when it is
-    the only start tag of that name on the line."""
-    if not line or not path or line > len(lines):
-        return None
-    name = path.rsplit("/", 1)[-1].split("[", 1)[0]
-    text = lines[line - 1]
-    tag = "<" + name
-    first = text.find(tag) if name else -1
-    while first >= 0 and not _tag_ends(text, first + len(tag)):
-        first = text.find(tag, first + 1)
-    if first < 0:
-        return None
-    second = text.find(tag, first + 1)
-    while second >= 0 and not _tag_ends(text, second + len(tag)):
-        second = text.find(tag, second + 1)
-    return first + 1 if second < 0 else None
-
-
-def _tag_ends(text: str, at: int) -> bool:
-    return at >= len(text) or text[at] in " \t\r\n/>"
-
-
 def preview_of(
     article: Article, identifier: str | None, formats: tuple[FormatPreview, ...] = ()
 ) -> Preview:
@@ -225,7 +202,7 @@ def build(
     lines = source_lines(data) if report.errors else []
     problems = tuple(
         Problem(
-            line=err.line, column=err.column or _column_of(lines, err.line, err.path),
+            line=err.line, column=err.column,
             path=err.path, kind=err.kind,
             message=err.message, severity=getattr(err, "severity", "error") or "error",
             excerpt=excerpt(lines, err.line),
