@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from app.config import REPO_ROOT, Settings, load_settings
+from app.ingest import Prepared
 from app.store import open_store
 from app.store.base import Store
+from tests.oai_helpers import sample_records
 from tests.server import RunningServer, start_server
 
 
@@ -95,3 +97,12 @@ def live_server(tmp_path: Path, store_url: str) -> Iterator[RunningServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def samples(
+    records_dir: Path, corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> list[Prepared]:
+    """The seed and a varied handful of corpus articles, prepared once for the protocol tests."""
+    settings = load_settings(instance_dir=tmp_path_factory.mktemp("samples") / "instance")
+    return sample_records(records_dir, corpus_dir, settings)

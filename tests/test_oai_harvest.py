@@ -10,26 +10,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from app.config import Settings, load_settings
+from app.config import Settings
 from app.ingest import Prepared
 from app.oai import tokens
-from tests.oai_helpers import NS, OAIResponse, Repository, sample_records
+from tests.oai_helpers import NS, OAIResponse, Repository
 
 T0 = datetime(2024, 3, 4, 10, 0, 0, tzinfo=UTC)
 STEP = timedelta(hours=6)
 PAGE = 3
 SEED = "history/5763"
 FMT = "%Y-%m-%dT%H:%M:%SZ"
-
-
-@pytest.fixture(scope="session")
-def samples(records_dir: Path, corpus_dir: Path, tmp_path_factory) -> list[Prepared]:  # noqa: ANN001
-    settings = load_settings(instance_dir=tmp_path_factory.mktemp("samples") / "instance")
-    return sample_records(records_dir, corpus_dir, settings)
 
 
 @pytest.fixture

@@ -10,24 +10,17 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from app.config import Settings, load_settings
+from app.config import Settings
 from app.ingest import Prepared
 from app.oai.ratelimit import RateLimiter
 from app.oai.views import choose_encoding, oai_state
-from tests.oai_helpers import Repository, sample_records, validate_response
+from tests.oai_helpers import Repository, validate_response
 
 T0 = datetime(2024, 3, 4, 10, 0, 0, tzinfo=UTC)
 QUERY = "/oai?verb=ListRecords&metadataPrefix=oai_dc"
-
-
-@pytest.fixture(scope="session")
-def samples(records_dir: Path, corpus_dir: Path, tmp_path_factory) -> list[Prepared]:  # noqa: ANN001
-    settings = load_settings(instance_dir=tmp_path_factory.mktemp("samples") / "instance")
-    return sample_records(records_dir, corpus_dir, settings)
 
 
 @pytest.fixture

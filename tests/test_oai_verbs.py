@@ -11,27 +11,20 @@ import logging
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from app.config import Settings, load_settings
+from app.config import Settings
 from app.crosswalks.registry import formats
 from app.ingest import Prepared
 from app.oai.provider import SAMPLE_ID_RE
 from app.store.base import RecordDraft
-from tests.oai_helpers import NS, Repository, sample_records
+from tests.oai_helpers import NS, Repository
 
 T0 = datetime(2024, 3, 4, 10, 0, 0, tzinfo=UTC)
 SEED = "history/5763"
 XSI_LOCATION = "{http://www.w3.org/2001/XMLSchema-instance}schemaLocation"
-
-
-@pytest.fixture(scope="session")
-def samples(records_dir: Path, corpus_dir: Path, tmp_path_factory) -> list[Prepared]:  # noqa: ANN001
-    settings = load_settings(instance_dir=tmp_path_factory.mktemp("samples") / "instance")
-    return sample_records(records_dir, corpus_dir, settings)
 
 
 @pytest.fixture

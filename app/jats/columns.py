@@ -91,14 +91,19 @@ class _Source:
         return self.text[start:end]
 
 
-def _qname(el: etree._Element) -> str:
-    """The name as the document writes it; "*" for an element of a default namespace, as
-    libxml2 writes it in paths."""
+def _written(el: etree._Element) -> str:
+    """The element's name as its start tag writes it: "mml:math", "article"."""
     tag = el.tag
     if tag[0] != "{":
         return tag
     prefix = el.prefix
-    return f"{prefix}:{tag[tag.index('}') + 1:]}" if prefix else "*"
+    local = tag[tag.index("}") + 1:]
+    return f"{prefix}:{local}" if prefix else local
+
+
+def _path_name(el: etree._Element) -> str:
+    """The element's name in a libxml2 path: "*" for an element of a default namespace."""
+    return "*" if el.tag[0] == "{" and not el.prefix else _written(el)
 
 
 def _attribute(raw: str) -> re.Pattern[str] | None:
@@ -144,7 +149,7 @@ class _Line:
         self.rank: dict[etree._Element, tuple[str, int]] = {}
         self.count: dict[str, int] = {}
         for el in elements:
-            name = _qname(el)
+            name = _written(el)
             rank = self.count.get(name, 0)
             self.count[name] = rank + 1
             self.rank[el] = (name, rank)
@@ -168,7 +173,7 @@ class _Paths:
             found = {}
             for child in parent.iterchildren(etree.Element):
                 found.setdefault("*", []).append(child)
-                name = _qname(child)
+                name = _path_name(child)
                 if name != "*":
                     found.setdefault(name, []).append(child)
             self.groups[parent] = found
@@ -185,7 +190,7 @@ class _Paths:
             if not m:
                 return None
             if node is None:
-                group = [root] if m.group(1) in (_qname(root), "*") else []
+                group = [root] if m.group(1) in (_path_name(root), "*") else []
             else:
                 group = self._children(node).get(m.group(1), [])
             at = int(m.group(2) or 1)
