@@ -96,6 +96,7 @@ class _Progress:
 
     def __init__(self, total: int, stream: TextIO, enabled: bool) -> None:
         self.total, self.stream, self.enabled, self.done = total, stream, enabled, 0
+        self.shown = 0
 
     def step(self, name: str) -> None:
         if not self.enabled:
@@ -104,14 +105,17 @@ class _Progress:
         width = 30
         filled = int(width * self.done / max(self.total, 1))
         label = name if len(name) <= 40 else "…" + name[-39:]
-        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] "
-                          f"{self.done}/{self.total} {label:<40}")
+        line = f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} {label:<40}"
+        self.shown = max(self.shown, len(line))
+        self.stream.write("\r" + line)
         self.stream.flush()
 
     def close(self) -> None:
-        if self.enabled:
-            self.stream.write("\r" + " " * 80 + "\r")
+        """Wipe the bar (however wide it grew) so that report lines start clean."""
+        if self.enabled and self.shown:
+            self.stream.write("\r" + " " * self.shown + "\r")
             self.stream.flush()
+            self.shown = 0
 
 
 def _plural(n: int, word: str) -> str:
