@@ -303,6 +303,36 @@ def test_a_harvest_neither_skips_nor_repeats_while_records_change(
     assert later == ["j/00", "j/05", "j/07", "j/99"]
 
 
+def test_a_harvest_starting_during_a_write_waits_for_it(store: Store, clock: Clock) -> None:
+    """Section 3.5: a write whose datestamp is chosen but not yet committed when a harvest
+    starts must fall inside that harvest; otherwise its datestamp (earlier than the harvest's
+    responseDate) would keep it out of the next incremental harvest too."""
+    store.put(draft("j/00"), actor="t")
+    writing, release = threading.Event(), threading.Event()
+    seen: list[int] = []
+
+    def slow_writer() -> None:
+        with store._writer() as db:  # type: ignore[attr-defined]
+            store._next_change(db)  # type: ignore[attr-defined]
+            writing.set()
+            release.wait(10)
+
+    def harvester() -> None:
+        seen.append(store.current_seq())
+
+    writer = threading.Thread(target=slow_writer)
+    writer.start()
+    assert writing.wait(10)
+    reader = threading.Thread(target=harvester)
+    reader.start()
+    reader.join(0.5)
+    assert reader.is_alive(), "the harvest read its window while a write was in flight"
+    release.set()
+    writer.join(10)
+    reader.join(10)
+    assert seen == [2]
+
+
 def test_earliest_datestamp_counts_deleted_records(store: Store, clock: Clock) -> None:
     assert store.earliest_datestamp() is None
     store.put(draft("j/1"), actor="t")

@@ -241,7 +241,11 @@ class SqlStore(Store):
 
     # --- harvesting ----------------------------------------------------------------------
     def current_seq(self) -> int:
-        return int(self._value("SELECT seq FROM store_state WHERE id = 1", ()))
+        """Read under the writers' lock, so a write whose datestamp is already chosen but not yet
+        committed is waited for: it is then inside the new harvest window, never outside both
+        this harvest and the next incremental one."""
+        with self._writer() as db:
+            return self._locked_state(db)[0]
 
     def _window_sql(self, window: Window) -> tuple[str, str, list[Any]]:
         """FROM and WHERE of a window, and the (datestamp, identifier) columns it pages by."""
