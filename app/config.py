@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -24,7 +24,7 @@ class Settings:
 
     repository_name: str = "Journal of the Belarusian State University"
     repository_identifier: str = "journals.bsu.by"
-    admin_email: str = "oai-admin@journals.bsu.by"
+    admin_email: str = "oai-admin@example.org"
     public_url: str = "http://127.0.0.1:5000"
     oai_base_url: str = ""
     schema_dir: Path = DEFAULT_SCHEMA_DIR
@@ -36,7 +36,6 @@ class Settings:
     oai_page_size: int = 100
     token_lifetime_days: int = 7
     rate_limit_per_minute: int = 600
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def effective_database_url(self) -> str:
@@ -65,7 +64,7 @@ def load_settings(**overrides: object) -> Settings:
     if config_file.is_file():
         with config_file.open("rb") as fh:
             values.update(tomllib.load(fh))
-    names = {f.name for f in fields(Settings)} - {"extra"}
+    names = {f.name for f in fields(Settings)}
     for name in names:
         env = os.environ.get(ENV_PREFIX + name.upper())
         if env is not None:
