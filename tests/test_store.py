@@ -373,15 +373,21 @@ def test_iter_loaded_filters_by_folder(store: Store) -> None:
 
 
 def test_paging_is_an_index_range(store: Store, clock: Clock) -> None:
-    """Keyset pages are index lookups whatever their depth (no scan, no sort)."""
+    """Keyset pages are index lookups whatever their depth (no scan, no sort): the headers
+    from the covering index of records, a ListRecords page from the framed records' key."""
     store.put(draft("j/1"), actor="t")
     kw = {"small_table_plan": False} if store.dialect == "postgres" else {}  # type: ignore[attr-defined]
-    for spec, index in ((None, "records_by_datestamp"), ("j", "record_sets_by_datestamp")):
+    framed = "framed_records_pkey" if store.dialect == "postgres" else "PRIMARY KEY"  # type: ignore[attr-defined]
+    for spec, indexes in (
+        (None, ("records_harvest", framed)),
+        ("j", ("record_sets_by_datestamp",)),
+    ):
         w = window(store, set_spec=spec)
         plan = store.explain_page(w, (at(T0), "j/0"), **kw)  # type: ignore[attr-defined]
-        assert index in plan, plan
-        assert "TEMP B-TREE" not in plan and "SCAN r" not in plan, plan
+        assert all(index in plan for index in indexes), plan
+        assert "TEMP B-TREE" not in plan and "SCAN r" not in plan and "SCAN f" not in plan, plan
         assert "Sort" not in plan and "Seq Scan on records" not in plan, plan
+        assert "Seq Scan on framed_records" not in plan, plan
 
 
 # --- editors ------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The six verbs of section 4, answered from the store.
 
 Each answer is decided before its first byte is written: the store is queried, errors
-are found, and only then is a generator of bytes handed back. So a response is either a
+are found, and only then are its chunks of bytes handed back. So a response is either a
 complete verb element or error elements, never a page cut short by a late failure.
 """
 
@@ -12,10 +12,11 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from app.config import Settings
 from app.crosswalks.registry import MetadataFormat, formats
-from app.oai import responses, tokens
+from app.oai import framing, responses, tokens
 from app.oai.request import (
     GET_RECORD,
     IDENTIFY,
@@ -47,6 +48,39 @@ def utc_now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+@dataclass(frozen=True)
+class _Pager:
+    """How one list verb reads its rows from the store, places a token and writes a page."""
+
+    fetch: Callable[[Window, tuple[datetime, str] | None, int], list[Any]]
+    position: Callable[[Any], tuple[datetime, str]]
+    listable: Callable[[Any], bool]
+    render: Callable[[list[Any]], bytes]
+
+    @classmethod
+    def records(cls, provider: Provider) -> _Pager:
+        """ListRecords: the fragments framed at put time (app.oai.framing)."""
+        id_prefix = provider.oai_identifier("")
+        return cls(
+            fetch=provider.store.list_framed,
+            position=lambda row: (datetime.fromtimestamp(row[0], UTC), row[1]),
+            listable=lambda row: framing.sound(row[3]),
+            render=lambda rows: responses.page_of_fragments(rows, id_prefix),
+        )
+
+    @classmethod
+    def headers(cls, provider: Provider) -> _Pager:
+        """ListIdentifiers: headers only."""
+        id_prefix = provider.oai_identifier("")
+        store = provider.store
+        return cls(
+            fetch=lambda window, after, limit: store.list_page(window, after, limit, False),
+            position=lambda row: (row[0].datestamp, row[0].identifier),
+            listable=lambda row: True,
+            render=lambda rows: responses.page_of_headers(rows, id_prefix),
+        )
+
+
 @dataclass
 class Provider:
     """One OAI-PMH repository: the store, the settings and a clock (tests inject their own)."""
@@ -67,7 +101,11 @@ class Provider:
         return f"oai:{self.settings.repository_identifier}:{local}"
 
     def respond(self, pairs: list[tuple[str, str]], base_url: str) -> Iterator[bytes]:
-        """The whole response to one request, as chunks of bytes ready to send."""
+        """The whole response to one request, as a few chunks of bytes ready to send.
+
+        Small pieces (the envelope, a token) are joined to their neighbours and a page's
+        records stay one chunk: a page of 100 records goes out in three writes, not 100.
+        """
         now = self.clock().astimezone(UTC).replace(microsecond=0)
         request: OAIRequest | None = None
         try:
@@ -85,19 +123,13 @@ class Provider:
             echo = {"verb": request.verb, **request.args} if exc.echo and request else {}
             return iter(
                 (
-                    responses.head(now, base_url, echo),
-                    responses.errors((e.code, e.message) for e in exc.errors),
-                    responses.tail(),
+                    responses.head(now, base_url, echo)
+                    + responses.errors((e.code, e.message) for e in exc.errors)
+                    + responses.tail(),
                 )
             )
         echo = {"verb": request.verb, **request.args}
-
-        def chunks() -> Iterator[bytes]:
-            yield responses.head(now, base_url, echo)
-            yield from body
-            yield responses.tail()
-
-        return responses.chunked(chunks())
+        return responses.coalesced((responses.head(now, base_url, echo), *body, responses.tail()))
 
     # --- Identify (4.2) ----------------------------------------------------------------
     def _identify(self, request: OAIRequest, now: datetime, base_url: str) -> Iterator[bytes]:
@@ -200,7 +232,6 @@ class Provider:
 
     # --- ListIdentifiers (4.3) and ListRecords (4.5) -----------------------------------
     def _list(self, request: OAIRequest, now: datetime, base_url: str) -> Iterator[bytes]:
-        with_payload = request.verb == LIST_RECORDS
         token = request.resumption_token
         if token is not None:
             state = self._resume(request.verb, token, now)
@@ -214,32 +245,30 @@ class Provider:
             window = self._new_window(request)
             after, cursor, size = None, 0, None
         page_size = self.page_size
-        id_prefix = self.oai_identifier("")
-        render = responses.page_of_records if with_payload else responses.page_of_headers
+        pager = _Pager.records(self) if request.verb == LIST_RECORDS else _Pager.headers(self)
         while True:
-            rows = self.store.list_page(window, after, page_size + 1, with_payload)
+            rows = pager.fetch(window, after, page_size + 1)
             if not rows:
                 raise oai_error("noRecordsMatch", "No records match the request.")
-            more = len(rows) > page_size and self._more_from(window, rows[page_size], with_payload)
+            more = len(rows) > page_size and self._more_from(pager, window, rows[page_size])
             rows = rows[:page_size]
             if size is None and more:
                 size = self.store.count(window)
-            page = render(rows, id_prefix)
+            page = pager.render(rows)
             if page or not more:
                 break
             # Every record of this page had a damaged payload (each was logged): an empty
             # list element is not valid OAI-PMH, so the page moves on to the next records.
             cursor += len(rows)
-            after = (rows[-1][0].datestamp, rows[-1][0].identifier)
+            after = pager.position(rows[-1])
         if not page:
             raise oai_error("noRecordsMatch", "No records match the request.")
         tail = b""
         if more:
-            last = rows[-1][0]
             following = tokens.HarvestState(
                 request.verb,
                 window,
-                (last.datestamp, last.identifier),
+                pager.position(rows[-1]),
                 cursor + len(rows),
                 max(size or 0, cursor + len(rows) + 1),
                 now,
@@ -257,26 +286,22 @@ class Provider:
         element = request.verb.encode()
         return iter((b"<" + element + b">\n", page, tail, b"</" + element + b">\n"))
 
-    def _more_from(
-        self, window: Window, row: tuple[Header, bytes | None], with_payload: bool
-    ) -> bool:
+    def _more_from(self, pager: _Pager, window: Window, row: Any) -> bool:
         """Whether a record the next page can send comes at or after ``row``.
 
-        Normally ``row`` itself is one. Only when stored payloads are damaged does this look
-        further, so that no token ever leads to a page with nothing to send.
+        Normally ``row`` itself is one. Only when stored fragments are damaged does this
+        look further, so that no token ever leads to a page with nothing to send.
         """
-        if not with_payload or responses.listable(*row):
+        if pager.listable(row):
             return True
-        position = row[0]
+        position = pager.position(row)
         while True:
-            batch = self.store.list_page(
-                window, (position.datestamp, position.identifier), self.page_size, True
-            )
+            batch = pager.fetch(window, position, self.page_size)
             if not batch:
                 return False
-            if any(responses.listable(h, raw) for h, raw in batch):
+            if any(pager.listable(r) for r in batch):
                 return True
-            position = batch[-1][0]
+            position = pager.position(batch[-1])
 
     def _resume(self, verb: str, token: str, now: datetime) -> tokens.HarvestState:
         try:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 
+from app.oai import framing
 from app.store.base import Header, SetInfo
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def datestamp(value: datetime) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _set_specs(sets: tuple[str, ...]) -> str:
+def set_specs(sets: tuple[str, ...]) -> str:
     """The setSpec elements of a header; records share a few combinations, so they are cached."""
     return "".join(f"<setSpec>{text(s)}</setSpec>" for s in sets)
 
@@ -99,38 +100,30 @@ def header(h: Header, identifier: str) -> str:
     """A record header; a deleted record says so with ``status="deleted"`` (section 2.5.1)."""
     return (
         f"{_OPEN_HEADER[h.deleted]}{text(identifier)}</identifier>"
-        f"<datestamp>{datestamp(h.datestamp)}</datestamp>{_set_specs(h.sets)}</header>"
+        f"<datestamp>{datestamp(h.datestamp)}</datestamp>{set_specs(h.sets)}</header>"
     )
 
 
-def sound_bytes(payloads: list[bytes]) -> bool:
-    """True when none of the payloads holds non-UTF-8 bytes or characters XML 1.0 forbids.
-
-    One pass over a whole page, which is what a page costs when nothing is wrong; only
-    when something is does :func:`clean_payload` look at each payload on its own. The
-    newline between payloads keeps a sequence from spanning two of them.
-    """
-    joined = b"\n".join(payloads)
-    if len(joined.translate(None, _CONTROL_BYTES)) != len(joined):
+def sound_bytes(payload: bytes) -> bool:
+    """True when a payload holds only UTF-8 and no character XML 1.0 forbids."""
+    if len(payload.translate(None, _CONTROL_BYTES)) != len(payload):
         return False
     try:
-        text = joined.decode("utf-8")
+        text = payload.decode("utf-8")
     except UnicodeDecodeError:
         return False
     return "\ufffe" not in text and "\uffff" not in text
 
 
-def clean_payload(
-    payload: bytes, identifier: str, *, bytes_checked: bool = False, report: bool = True
-) -> bytes | None:
-    """A stored payload ready to splice into ``<metadata>``, or None when it is damaged.
+def clean_payload(payload: bytes, identifier: str, *, report: bool = True) -> bytes | None:
+    """A payload ready to splice into ``<metadata>``, or None when it is damaged.
 
     The store holds what lxml serialized at deposit, so this is a guard, not a parser: it
     drops an XML declaration and rejects a payload that is not one element from its start
-    tag to its end tag (a truncated write) and, unless ``bytes_checked`` says
-    :func:`sound_bytes` passed its page, one that is not UTF-8 or holds characters XML
-    forbids. A rejected payload is logged (unless ``report`` is false) and left out; it
-    never breaks the response.
+    tag to its end tag (a truncated write), not UTF-8, or holding characters XML forbids.
+    It runs when a record is framed at put time (app.oai.framing) and for GetRecord. A
+    rejected payload is logged (unless ``report`` is false) and left out; it never breaks
+    the response.
     """
     if not payload.startswith(b"<") or payload.startswith(b"<?"):
         decl = _XML_DECL.match(payload)
@@ -144,18 +137,13 @@ def clean_payload(
         reason = "it does not start with an element"
     elif not (payload.endswith(b"</" + root.group(1) + b">") or payload.endswith(b"/>")):
         reason = "its root element is not closed"
-    elif not bytes_checked and not sound_bytes([payload]):
+    elif not sound_bytes(payload):
         reason = "it is not UTF-8 or holds characters XML 1.0 forbids"
     if reason:
         if report:
             log.error("OAI-PMH: skipped the stored payload of %s: %s", identifier, reason)
         return None
     return payload
-
-
-def listable(h: Header, raw: bytes | None) -> bool:
-    """Whether a ListRecords row can be sent: a deleted header, or a sound payload."""
-    return h.deleted or (raw is not None and clean_payload(raw, "", report=False) is not None)
 
 
 def record(h: Header, identifier: str, payload: bytes | None) -> bytes:
@@ -173,28 +161,29 @@ def page_of_headers(rows: list[tuple[Header, bytes | None]], id_prefix: str) -> 
     return "".join([header(h, id_prefix + h.identifier) + "\n" for h, _ in rows]).encode()
 
 
-def page_of_records(rows: list[tuple[Header, bytes | None]], id_prefix: str) -> bytes:
-    """The records of a ListRecords page, payloads spliced in as stored.
+def page_of_fragments(
+    rows: list[tuple[int, str, bool, bytes | None]], id_prefix: str
+) -> bytes:
+    """The records of a ListRecords page: the fragments framed at put time, concatenated.
 
-    This loop is the provider's hot path: one pass checks the bytes of the whole page
-    (:func:`sound_bytes`), each payload gets only the structural check, and the page is
-    joined once.
+    This is the provider's hot path, so the usual page (no deleted record, nothing damaged)
+    is one ``join``. A fragment that is missing (its payload was refused when it was framed)
+    or cut short is left out with a log line; it never breaks the page.
     """
-    checked = sound_bytes([raw for h, raw in rows if raw is not None and not h.deleted])
+    live = framing.record_start(id_prefix, False)
+    fragments = [f for _, _, _, f in rows]
+    if not any(deleted for _, _, deleted, _ in rows) and all(map(framing.sound, fragments)):
+        # One join into one buffer: a second page-sized copy costs more than the join.
+        parts = [live] * (2 * len(fragments))
+        parts[1::2] = fragments
+        return b"".join(parts)  # type: ignore[arg-type]
+    gone = framing.record_start(id_prefix, True)
     parts: list[bytes] = []
-    append = parts.append
-    for h, raw in rows:
-        identifier = id_prefix + h.identifier
-        if h.deleted:
-            append(f"<record>{header(h, identifier)}</record>\n".encode())
+    for _, identifier, deleted, fragment in rows:
+        if not framing.sound(fragment):
+            log.error("OAI-PMH: %s%s left out of a ListRecords page", id_prefix, identifier)
             continue
-        payload = clean_payload(raw, identifier, bytes_checked=checked) if raw else None
-        if payload is None:
-            log.error("OAI-PMH: %s left out of a ListRecords page", identifier)
-            continue
-        append(f"<record>{header(h, identifier)}<metadata>".encode())
-        append(payload)
-        append(b"</metadata></record>\n")
+        parts += (gone if deleted else live, fragment)  # type: ignore[list-item]
     return b"".join(parts)
 
 
@@ -271,15 +260,17 @@ def set_element(info: SetInfo) -> str:
     )
 
 
-def chunked(parts: Iterable[bytes], size: int = 1024 * 1024) -> Iterator[bytes]:
-    """Join small pieces into writes of about ``size`` bytes: fewer, larger socket writes."""
-    buffer: list[bytes] = []
-    length = 0
+def coalesced(parts: Iterable[bytes], small: int = 64 * 1024) -> Iterator[bytes]:
+    """The parts as chunks to stream, pieces under ``small`` bytes joined to their
+    neighbours; a large part (a page of records) is passed on as it is, never copied."""
+    pending: list[bytes] = []
     for part in parts:
-        buffer.append(part)
-        length += len(part)
-        if length >= size:
-            yield b"".join(buffer)
-            buffer, length = [], 0
-    if buffer:
-        yield b"".join(buffer)
+        if len(part) < small:
+            pending.append(part)
+            continue
+        if pending:
+            yield b"".join(pending)
+            pending = []
+        yield part
+    if pending:
+        yield b"".join(pending)

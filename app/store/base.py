@@ -10,6 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,30 @@ class Window:
     max_seq: int
 
 
+class Framer(Protocol):
+    """Builds the bytes a harvest sends for one record in one format, once, at put time.
+
+    The protocol side supplies it (the store never looks inside what it returns), so a harvest
+    page is a concatenation of stored fragments. ``version`` names the framing: a store
+    opened with a framer of another version rebuilds every fragment.
+    """
+
+    version: str
+
+    def record(self, header: Header, payload: bytes) -> bytes | None:
+        """The fragment of a live record; None when the payload cannot be sent."""
+        ...
+
+    def deleted(self, header: Header) -> bytes:
+        """The fragment of a deleted record (listed in every format)."""
+        ...
+
+
+#: One row of a framed harvest page: (datestamp in UTC Unix seconds, identifier, deleted,
+#: fragment or None when the record's payload could not be framed).
+FramedRow = tuple[int, str, bool, bytes | None]
+
+
 class Store(ABC):
     """Records, their history, sets and editor accounts."""
 
@@ -150,7 +175,18 @@ class Store(ABC):
         """
 
     @abstractmethod
-    def count(self, window: Window) -> int: ...
+    def list_framed(
+        self, window: Window, after: tuple[datetime, str] | None, limit: int
+    ) -> list[FramedRow]:
+        """One ListRecords page as the fragments the framer built at put time.
+
+        The same records, in the same order, as ``list_page`` with payloads; ``window.prefix``
+        must be set. An index range, whatever the depth of the page.
+        """
+
+    @abstractmethod
+    def count(self, window: Window) -> int:
+        """How many records ``list_page`` lists in the window (an index-only count)."""
 
     @abstractmethod
     def earliest_datestamp(self) -> datetime | None: ...

@@ -20,7 +20,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from app.store import migrate
-from app.store.base import Window
+from app.store.base import Framer, Window
 from app.store.sql import SqlStore
 
 #: Any fixed number: the advisory lock that makes concurrent start-ups migrate one at a time.
@@ -54,14 +54,24 @@ class _Db:
 class PostgresStore(SqlStore):
     dialect = "postgres"
 
-    def __init__(self, url: str, *, max_size: int = 10, run_migrations: bool = True) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        max_size: int = 10,
+        run_migrations: bool = True,
+        framer: Framer | None = None,
+    ) -> None:
         self.url = url
+        self.framer = framer
         self.max_size = max_size
         self._pool: ConnectionPool | None = None
         self._pid = os.getpid()
         self._lock = threading.Lock()
         if run_migrations:
             self.migrate()
+            if framer is not None:
+                self.ensure_framed()
 
     def _get_pool(self) -> ConnectionPool:
         if self._pool is None or self._pid != os.getpid():
@@ -110,14 +120,18 @@ class PostgresStore(SqlStore):
     ) -> str:
         """The plan; ``small_table_plan=False`` shows the plan PostgreSQL uses on big tables
         (on a tiny one it may read the whole table, which is then cheaper)."""
-        query, params = self._page_query(window, after, limit, True)
+        queries = [self._page_query(window, after, limit, True)]
+        if window.prefix is not None:
+            queries += self._framed_queries(window, after, limit)
+        lines: list[str] = []
         with self._get_pool().connection() as conn, conn.transaction():
             db = _Db(conn)
             if small_table_plan is False:
                 for knob in ("seqscan", "bitmapscan", "sort", "hashjoin"):
                     db.execute(f"SET LOCAL enable_{knob} = off")
-            rows = db.execute("EXPLAIN " + query, params).fetchall()
-        return "\n".join(r[0] for r in rows)
+            for query, params in queries:
+                lines += [r[0] for r in db.execute("EXPLAIN " + query, params).fetchall()]
+        return "\n".join(lines)
 
     def migrate(self, directory: Path | None = None) -> list[int]:
         """Apply pending migrations (from ``directory``, default the package's own)."""

@@ -9,6 +9,11 @@ Datestamps are stored as UTC Unix seconds, so whole seconds hold by type and key
 compare integers. A record's set memberships live in ``record_sets`` (one row per set,
 carrying the record's datestamp so paging inside a set is one index range) and, for
 headers, in ``records.set_specs``.
+
+``framed_records`` keeps what a ListRecords page sends: per format, each record's fragment
+as the :class:`~app.store.base.Framer` built it when the record was put (a deleted record
+has one row under the prefix ``''``, listed in every format). The store keeps these bytes
+and never looks inside them; a page is one range of that table.
 """
 
 from __future__ import annotations
@@ -21,7 +26,18 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from app.store.base import Change, Header, PutResult, RecordDraft, SetInfo, Store, User, Window
+from app.store.base import (
+    Change,
+    FramedRow,
+    Framer,
+    Header,
+    PutResult,
+    RecordDraft,
+    SetInfo,
+    Store,
+    User,
+    Window,
+)
 
 
 class Cursor(Protocol):
@@ -55,6 +71,8 @@ class SqlStore(Store):
 
     #: Seconds since the epoch; tests replace it to make datestamps predictable.
     clock: Callable[[], float] = staticmethod(time.time)
+    #: Builds the harvest fragments at put time; a store without one can read but not write.
+    framer: Framer | None = None
 
     @abstractmethod
     def _connection(self) -> AbstractContextManager[Db]:
@@ -94,6 +112,7 @@ class SqlStore(Store):
         bad = [s for s in draft.sets if not s or any(c.isspace() for c in s)]
         if bad or not draft.identifier:
             raise ValueError(f"unusable identifier or setSpec in {draft.identifier!r}: {bad}")
+        framer = self._framer()
         set_specs = " ".join(sorted(set(draft.sets)))
         with self._connection() as db:
             row = db.execute(self._ROW + " WHERE identifier = ?", (draft.identifier,)).fetchone()
@@ -137,8 +156,84 @@ class SqlStore(Store):
                     "INSERT INTO record_sets (identifier, spec, datestamp) VALUES (?, ?, ?)",
                     [(draft.identifier, s, stamp) for s in set_specs.split()],
                 )
+            header = _header(draft.identifier, stamp, False, set_specs)
+            if row is not None:
+                db.execute(
+                    "DELETE FROM framed_records WHERE identifier = ?", (draft.identifier,)
+                )
+            if draft.formats:
+                db.executemany(
+                    "INSERT INTO framed_records (prefix, datestamp, identifier, deleted, seq,"
+                    " fragment) VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        (p, stamp, draft.identifier, False, seq, framer.record(header, bytes(v)))
+                        for p, v in sorted(draft.formats.items())
+                    ],
+                )
             self._log(db, draft.identifier, action, actor, stamp, draft.content_hash)
-        return PutResult(_header(draft.identifier, stamp, False, set_specs), changed=True)
+        return PutResult(header, changed=True)
+
+    def _framer(self) -> Framer:
+        if self.framer is None:
+            raise RuntimeError("this store was opened without a framer: it cannot write records")
+        return self.framer
+
+    def ensure_framed(self) -> bool:
+        """Rebuild every harvest fragment when they were built by another framing version.
+
+        Runs once after a migration or a change of framing (in one transaction, under the
+        writers' lock, so concurrent start-ups do it once); True when it rebuilt them.
+        """
+        framer = self._framer()
+        with self._connection() as db:
+            done = db.execute("SELECT framing FROM store_state WHERE id = 1").fetchone()[0]
+        if done == framer.version:
+            return False
+        with self._writer() as db:
+            if db.execute("SELECT framing FROM store_state WHERE id = 1").fetchone()[0] == (
+                framer.version
+            ):
+                return False
+            db.execute("DELETE FROM framed_records")
+            last = ""
+            while True:
+                batch = db.execute(
+                    "SELECT identifier, datestamp, deleted, set_specs, seq FROM records"
+                    " WHERE identifier > ? ORDER BY identifier LIMIT 500",
+                    (last,),
+                ).fetchall()
+                if not batch:
+                    break
+                self._frame_batch(db, framer, batch)
+                last = batch[-1][0]
+            db.execute("UPDATE store_state SET framing = ? WHERE id = 1", (framer.version,))
+        return True
+
+    def _frame_batch(self, db: Db, framer: Framer, batch: list[Any]) -> None:
+        first, last = batch[0][0], batch[-1][0]
+        payloads: dict[str, list[tuple[str, bytes]]] = {}
+        for identifier, prefix, payload in db.execute(
+            "SELECT identifier, prefix, payload FROM record_formats"
+            " WHERE identifier >= ? AND identifier <= ? ORDER BY identifier, prefix",
+            (first, last),
+        ).fetchall():
+            payloads.setdefault(identifier, []).append((prefix, bytes(payload)))
+        rows: list[tuple] = []
+        for identifier, stamp, deleted, set_specs, seq in batch:
+            header = _header(identifier, stamp, deleted, set_specs)
+            if deleted:
+                rows.append(("", stamp, identifier, True, seq, framer.deleted(header)))
+                continue
+            for prefix, payload in payloads.get(identifier, []):
+                rows.append(
+                    (prefix, stamp, identifier, False, seq, framer.record(header, payload))
+                )
+        if rows:
+            db.executemany(
+                "INSERT INTO framed_records (prefix, datestamp, identifier, deleted, seq,"
+                " fragment) VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
+            )
 
     def _keep_version(self, db: Db, identifier: str, chash: str, source: bytes, at: int) -> None:
         db.execute(
@@ -157,6 +252,7 @@ class SqlStore(Store):
         )
 
     def withdraw(self, identifier: str, *, actor: str) -> Header | None:
+        framer = self._framer()
         with self._writer() as db:
             row = db.execute(self._ROW + " WHERE identifier = ?", (identifier,)).fetchone()
             if row is None:
@@ -175,8 +271,15 @@ class SqlStore(Store):
             db.execute(
                 "UPDATE record_sets SET datestamp = ? WHERE identifier = ?", (stamp, identifier)
             )
+            header = _header(identifier, stamp, True, row[3])
+            db.execute("DELETE FROM framed_records WHERE identifier = ?", (identifier,))
+            db.execute(
+                "INSERT INTO framed_records (prefix, datestamp, identifier, deleted, seq,"
+                " fragment) VALUES ('', ?, ?, ?, ?, ?)",
+                (stamp, identifier, True, seq, framer.deleted(header)),
+            )
             self._log(db, identifier, "withdraw", actor, stamp, row[2])
-        return _header(identifier, stamp, True, row[3])
+        return header
 
     def header(self, identifier: str) -> Header | None:
         with self._connection() as db:
@@ -290,7 +393,8 @@ class SqlStore(Store):
     def explain_page(
         self, window: Window, after: tuple[datetime, str] | None, limit: int = 100
     ) -> str:
-        """The database's plan for one harvest page: proof that paging is an index range."""
+        """The database's plan for one harvest page, headers then framed records: proof that
+        paging is an index range."""
 
     def list_page(
         self, window: Window, after: tuple[datetime, str] | None, limit: int, with_payload: bool
@@ -302,9 +406,88 @@ class SqlStore(Store):
             (_header(i, d, x, s), None if p is None or x else bytes(p)) for i, d, x, s, p in rows
         ]
 
+    def _framed_where(
+        self, window: Window, after: tuple[datetime, str] | None, key: str
+    ) -> tuple[str, list[Any]]:
+        """The datestamp window, keyset position and change bound over ``key``'s columns."""
+        where, params = "", []
+        if window.from_ is not None:
+            where += f" AND {key}.datestamp >= ?"
+            params.append(to_epoch(window.from_))
+        if window.until is not None:
+            where += f" AND {key}.datestamp <= ?"
+            params.append(to_epoch(window.until))
+        if after is not None:
+            where += f" AND ({key}.datestamp, {key}.identifier) > (?, ?)"
+            params += [to_epoch(after[0]), after[1]]
+        return where, params
+
+    def _framed_queries(
+        self, window: Window, after: tuple[datetime, str] | None, limit: int
+    ) -> list[tuple[str, list[Any]]]:
+        """The queries of one framed page: one index range within a set; otherwise two
+        ranges of the table's own key, the live records in the format and the deleted ones
+        (prefix ``''``), merged afterwards."""
+        if window.prefix is None:
+            raise ValueError("a framed page needs the window's metadata format")
+        if window.set_spec is not None:
+            where, params = self._framed_where(window, after, "k")
+            return [
+                (
+                    "SELECT k.datestamp, k.identifier, f.deleted, f.fragment FROM record_sets k"
+                    " JOIN framed_records f ON f.prefix IN (?, '')"
+                    " AND f.datestamp = k.datestamp AND f.identifier = k.identifier"
+                    f" WHERE k.spec = ?{where} AND f.seq <= ?"
+                    " ORDER BY k.datestamp, k.identifier LIMIT ?",
+                    [window.prefix, window.set_spec, *params, window.max_seq, limit],
+                )
+            ]
+        where, params = self._framed_where(window, after, "f")
+        query = (
+            "SELECT f.datestamp, f.identifier, f.deleted, f.fragment FROM framed_records f"
+            f" WHERE f.prefix = ?{where} AND f.seq <= ?"
+            " ORDER BY f.datestamp, f.identifier LIMIT ?"
+        )
+        return [
+            (query, [window.prefix, *params, window.max_seq, limit]),
+            (query, ["", *params, window.max_seq, limit]),
+        ]
+
+    def list_framed(
+        self, window: Window, after: tuple[datetime, str] | None, limit: int
+    ) -> list[FramedRow]:
+        queries = self._framed_queries(window, after, limit)
+        with self._connection() as db:
+            results = [db.execute(q, p).fetchall() for q, p in queries]
+        if len(results) == 1:
+            return [(d, i, bool(x), f) for d, i, x, f in results[0]]
+        live, gone = results
+        if not gone:
+            return [(d, i, False, f) for d, i, _, f in live]
+        merged = sorted([*live, *gone], key=lambda r: (r[0], r[1]))[:limit]
+        return [(d, i, bool(x), f) for d, i, x, f in merged]
+
     def count(self, window: Window) -> int:
-        sql, _, params = self._window_sql(window)
-        return int(self._value("SELECT COUNT(*)" + sql, tuple(params)))
+        if window.prefix is None:
+            sql, _, params = self._window_sql(window)
+            return int(self._value("SELECT COUNT(*)" + sql, tuple(params)))
+        if window.set_spec is not None:
+            where, params = self._framed_where(window, None, "k")
+            return int(
+                self._value(
+                    "SELECT COUNT(*) FROM record_sets k JOIN framed_records f"
+                    " ON f.prefix IN (?, '') AND f.datestamp = k.datestamp"
+                    f" AND f.identifier = k.identifier WHERE k.spec = ?{where} AND f.seq <= ?",
+                    (window.prefix, window.set_spec, *params, window.max_seq),
+                )
+            )
+        # Index-only: the (prefix, datestamp, seq) index of the live and the deleted rows.
+        where, params = self._framed_where(window, None, "f")
+        query = f"SELECT COUNT(*) FROM framed_records f WHERE f.prefix = ?{where} AND f.seq <= ?"
+        with self._connection() as db:
+            live = db.execute(query, [window.prefix, *params, window.max_seq]).fetchone()[0]
+            gone = db.execute(query, ["", *params, window.max_seq]).fetchone()[0]
+        return int(live) + int(gone)
 
     def earliest_datestamp(self) -> datetime | None:
         value = self._value("SELECT MIN(datestamp) FROM records", ())

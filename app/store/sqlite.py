@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from app.store import migrate
-from app.store.base import Window
+from app.store.base import Framer, Window
 from app.store.sql import Db, SqlStore
 
 BUSY_TIMEOUT_SECONDS = 60.0
@@ -39,8 +39,11 @@ class _Holder:
 class SqliteStore(SqlStore):
     dialect = "sqlite"
 
-    def __init__(self, path: str | Path, *, run_migrations: bool = True) -> None:
+    def __init__(
+        self, path: str | Path, *, run_migrations: bool = True, framer: Framer | None = None
+    ) -> None:
         self.path = Path(path)
+        self.framer = framer
         if str(path) == ":memory:":
             raise ValueError("an in-memory SQLite store cannot be shared; give a file path")
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -50,6 +53,8 @@ class SqliteStore(SqlStore):
         self._pid = os.getpid()
         if run_migrations:
             self.migrate()
+            if framer is not None:
+                self.ensure_framed()
 
     def _conn(self) -> sqlite3.Connection:
         if self._pid != os.getpid():
@@ -96,9 +101,14 @@ class SqliteStore(SqlStore):
     def explain_page(
         self, window: Window, after: tuple[datetime, str] | None, limit: int = 100
     ) -> str:
-        query, params = self._page_query(window, after, limit, True)
-        rows = self._conn().execute("EXPLAIN QUERY PLAN " + query, params).fetchall()
-        return "\n".join(str(r[-1]) for r in rows)
+        queries = [self._page_query(window, after, limit, True)]
+        if window.prefix is not None:
+            queries += self._framed_queries(window, after, limit)
+        return "\n".join(
+            str(r[-1])
+            for query, params in queries
+            for r in self._conn().execute("EXPLAIN QUERY PLAN " + query, params).fetchall()
+        )
 
     def migrate(self, directory: Path | None = None) -> list[int]:
         """Apply pending migrations (from ``directory``, default the package's own)."""
