@@ -18,6 +18,10 @@ DEFAULT_SCHEMA_DIR = REPO_ROOT.parent / "shared" / "schemas"
 ENV_PREFIX = "JATS_OAI_"
 
 
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message names it and where it came from."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting the service reads; each has a default that works on a fresh checkout."""
@@ -48,7 +52,13 @@ def _coerce(name: str, raw: object) -> object:
     if kind in ("Path", Path):
         return Path(str(raw)).expanduser()
     if kind in ("int", int):
-        return int(str(raw))
+        try:
+            return int(str(raw))
+        except ValueError:
+            raise SettingsError(
+                f"the setting {name} must be a whole number, not {raw!r} "
+                f"(from {ENV_PREFIX}{name.upper()} or config.toml)"
+            ) from None
     return str(raw)
 
 
@@ -62,8 +72,11 @@ def load_settings(**overrides: object) -> Settings:
     )
     config_file = instance_dir / "config.toml"
     if config_file.is_file():
-        with config_file.open("rb") as fh:
-            values.update(tomllib.load(fh))
+        try:
+            with config_file.open("rb") as fh:
+                values.update(tomllib.load(fh))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{config_file} is not valid TOML: {exc}") from None
     names = {f.name for f in fields(Settings)}
     for name in names:
         env = os.environ.get(ENV_PREFIX + name.upper())
@@ -74,7 +87,7 @@ def load_settings(**overrides: object) -> Settings:
     values.update(overrides)
     unknown = set(values) - names
     if unknown:
-        raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+        raise SettingsError(f"unknown settings: {', '.join(sorted(unknown))}")
     settings = replace(settings, **{k: _coerce(k, v) for k, v in values.items()})
     settings = replace(settings, instance_dir=instance_dir)
     if not settings.secret_key:

@@ -111,6 +111,8 @@ def prepare(
         landing_url=article.landing_page or ours,
         jats_url=f"{base}/jats/{identity.identifier}",
         default_access_right=str(default_access) if default_access else None,
+        public_url=settings.public_url,
+        schema_dir=settings.schema_dir,
     )
     rendered, left_out = render_all(Document(report.root, article), context)
     if REQUIRED_FORMAT not in rendered:

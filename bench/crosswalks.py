@@ -17,26 +17,27 @@ import contextlib
 import cProfile
 import pstats
 import statistics
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from lxml import etree
 
 from app.config import REPO_ROOT, load_settings
-from app.crosswalks.registry import CrosswalkError, Document, RenderContext, formats
+from app.crosswalks.registry import (
+    CrosswalkError,
+    Document,
+    MetadataFormat,
+    RenderContext,
+    formats,
+)
 from app.jats.article import read_article
 from app.jats.validation import validate_file
+from bench.timing import median_ms
 
 
-def _median_ms(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        with contextlib.suppress(CrosswalkError):  # a declined record is timed too
-            fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+def _render(fmt: MetadataFormat, document: Document, context: RenderContext) -> None:
+    """A record the format declines costs time too, so it is timed like the others."""
+    with contextlib.suppress(CrosswalkError):
+        fmt.render(document, context)
 
 
 def _row(name: str, per_file_ms: list[float], declined: int = 0) -> list[str]:
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
         report = validate_file(path)
         if report.root is None:
             continue
-        reading.append(_median_ms(lambda r=report.root: read_article(r), args.repeat))
+        reading.append(median_ms(lambda r=report.root: read_article(r), args.repeat, warm_up=False))
         article = read_article(report.root)
         name = Path(path).stem
         documents.append((Document(report.root, article), RenderContext(
@@ -94,8 +95,8 @@ def main(argv: list[str] | None = None) -> None:
                 fmt.render(document, context)  # warm-up, and compiles a derived schema once
             except CrosswalkError:
                 declined += 1
-            per_file.append(_median_ms(lambda d=document, c=context, f=fmt: f.render(d, c),
-                                       args.repeat))
+            per_file.append(median_ms(lambda d=document, c=context, f=fmt: _render(f, d, c),
+                                      args.repeat, warm_up=False))
         rows.append(_row(prefix, per_file, declined))
 
     header = ["format", "articles", "declined", "median ms", "articles/s (median)", "p95 ms",

@@ -32,13 +32,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+from tests.server import RunningServer, command, free_port, server_env, start_server
+
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
 DATA_DIR = BENCH_DIR / "data"
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-from tests.server import RunningServer, command, free_port, server_env, start_server  # noqa: E402
 
 PREFIX = "oai_dc"
 WORKERS = 2

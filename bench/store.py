@@ -29,18 +29,15 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-BENCH_DIR = Path(__file__).resolve().parent
-REPO_ROOT = BENCH_DIR.parent
-DATA_DIR = BENCH_DIR / "data"
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+from app.cli.records import load_folder
+from app.config import Settings, load_settings
+from app.ingest import Prepared, prepare
+from app.store import open_store
+from app.store.base import RecordDraft, Store, Window
+from bench.generate import iter_records, write_records
+from bench.timing import median_ms
 
-from app.cli.records import load_folder  # noqa: E402
-from app.config import Settings, load_settings  # noqa: E402
-from app.ingest import Prepared, prepare  # noqa: E402
-from app.store import open_store  # noqa: E402
-from app.store.base import RecordDraft, Store, Window  # noqa: E402
-from bench.generate import iter_records, write_records  # noqa: E402
+DATA_DIR = Path(__file__).resolve().parent / "data"
 
 SCHEMA = "bench_store"
 PAGE = 100
@@ -214,16 +211,6 @@ def build_postgres(url: str, n: int, payloads: list[bytes]) -> None:
                 (n, BASE + n // PER_SECOND),
             )
         conn.execute("VACUUM ANALYZE")
-
-
-def median_ms(fn: Callable[[], object], repeat: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
 
 
 def key(i: int) -> tuple[datetime, str]:

@@ -20,24 +20,15 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from app.config import REPO_ROOT, load_settings
 from app.jats.parsing import parse
 from app.jats.schemas import schema_directory
 from app.jats.validation import validate
+from bench.timing import median_ms
 
 XSD = "jats-1.4/publishing/JATS-journalpublishing1-4-mathml3.xsd"
-
-
-def _median_ms(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def _row(name: str, files: list[Path], repeat: int, xs_repeat: int) -> list[str]:
@@ -49,15 +40,15 @@ def _row(name: str, files: list[Path], repeat: int, xs_repeat: int) -> list[str]
     for path in files:
         data = path.read_bytes()
         sizes.append(len(data) / 1024)
-        validate(data, schemas=schemas, max_bytes=settings.max_upload_bytes)  # warm caches
-        ours.append(_median_ms(lambda d=data: validate(
+        ours.append(median_ms(lambda d=data: validate(
             d, schemas=schemas, max_bytes=settings.max_upload_bytes), repeat))
         tree = parse(data, schemas, max_bytes=settings.max_upload_bytes).tree
         if tree is None:
             continue  # not well-formed or refused: only validate() can time it
-        lx.append(_median_ms(lambda d=data: lxml_xsd.validate(
-            parse(d, schemas, max_bytes=settings.max_upload_bytes).tree), repeat))
-        xm.append(_median_ms(lambda t=tree: sum(1 for _ in xs.iter_errors(t)), xs_repeat))
+        lx.append(median_ms(lambda d=data: lxml_xsd.validate(
+            parse(d, schemas, max_bytes=settings.max_upload_bytes).tree), repeat, warm_up=False))
+        xm.append(median_ms(lambda t=tree: sum(1 for _ in xs.iter_errors(t)), xs_repeat,
+                            warm_up=False))
     med = statistics.median
     return [name, str(len(files)), f"{med(sizes):.0f}", f"{med(ours):.2f}", f"{med(lx):.2f}",
             f"{med(xm):.1f}", f"{med(xm) / med(lx):.0f}x"]

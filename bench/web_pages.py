@@ -13,28 +13,16 @@ from __future__ import annotations
 import argparse
 import io
 import re
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from app.config import REPO_ROOT, load_settings
 from app.factory import create_app, services
 from app.ingest import Prepared, commit, prepare
+from bench.timing import median_ms
 
 SEED = REPO_ROOT / "records" / "history" / "2023" / "04" / "5763.xml"
-
-
-def _median_ms(fn: Callable[[], object], repeat: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def _grown_seed(target: int) -> bytes:
@@ -81,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         errors = client.post("/api/validate", data=data,
                              headers={"Content-Type": "application/xml"}).get_json()
         print(f"{name[:44]:44} {len(data) / 1024:6.0f} {errors['error_count']:6d} "
-              f"{_median_ms(form, args.repeat):8.0f} {_median_ms(api, args.repeat):8.0f}")
+              f"{median_ms(form, args.repeat):8.0f} {median_ms(api, args.repeat):8.0f}")
 
     etag = client.get("/jats/history/5763").headers["ETag"]
     for label, fn in (
@@ -92,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         ("home page", lambda: client.get("/")),
         ("issue page", lambda: client.get("/journals/history/2023-4")),
     ):
-        print(f"{label:44} {_median_ms(fn, args.repeat * 4):8.1f} ms")
+        print(f"{label:44} {median_ms(fn, args.repeat * 4):8.1f} ms")
     return 0
 
 

@@ -34,13 +34,13 @@ def broken(tmp_path: Path, seed: Path) -> Path:
     return path
 
 
-def test_seed_prints_valid_and_exits_0(seed):
+def test_seed_prints_valid_and_exits_0(seed: Path) -> None:
     result = jats_oai("validate", str(seed))
     assert result.returncode == 0, result.stderr
     assert "VALID against JATS 1.3 Archiving (MathML 3) DTD" in result.stdout
 
 
-def test_broken_copy_prints_line_and_column_errors_and_exits_1(broken):
+def test_broken_copy_prints_line_and_column_errors_and_exits_1(broken: Path) -> None:
     result = jats_oai("validate", str(broken))
     assert result.returncode == 1, result.stderr
     lines = result.stdout.splitlines()
@@ -54,7 +54,9 @@ def test_broken_copy_prints_line_and_column_errors_and_exits_1(broken):
     assert not any(":0:" in line for line in lines), "an unknown column is left out, never 0"
 
 
-def test_unusable_input_exits_2_and_the_worst_result_wins(tmp_path, seed, broken):
+def test_unusable_input_exits_2_and_the_worst_result_wins(
+    tmp_path: Path, seed: Path, broken: Path
+) -> None:
     garbage = tmp_path / "garbage.xml"
     garbage.write_bytes(b"\x00\x01 not xml at all")
     result = jats_oai("validate", str(seed), str(broken), str(garbage))
@@ -64,7 +66,7 @@ def test_unusable_input_exits_2_and_the_worst_result_wins(tmp_path, seed, broken
     assert jats_oai("validate", str(seed), str(broken)).returncode == 1
 
 
-def test_json_output_for_scripts(seed, broken):
+def test_json_output_for_scripts(seed: Path, broken: Path) -> None:
     result = jats_oai("validate", "--json", str(seed), str(broken))
     assert result.returncode == 1
     data = json.loads(result.stdout)
@@ -75,7 +77,9 @@ def test_json_output_for_scripts(seed, broken):
     assert errors and {"line", "column", "path", "kind", "message", "raw"} <= set(errors[0])
 
 
-def test_folder_is_searched_and_progress_shown_on_request(tmp_path, seed, broken):
+def test_folder_is_searched_and_progress_shown_on_request(
+    tmp_path: Path, seed: Path, broken: Path
+) -> None:
     folder = tmp_path / "batch"
     (folder / "sub").mkdir(parents=True)
     for i in range(6):
@@ -88,7 +92,9 @@ def test_folder_is_searched_and_progress_shown_on_request(tmp_path, seed, broken
     assert quiet.stderr == "", "no progress bar when stderr is not a terminal"
 
 
-def test_a_folder_is_searched_for_xml_in_any_case_skipping_hidden_files(tmp_path, seed, broken):
+def test_a_folder_is_searched_for_xml_in_any_case_skipping_hidden_files(
+    tmp_path: Path, seed: Path, broken: Path
+) -> None:
     folder = tmp_path / "issue"
     (folder / ".trash").mkdir(parents=True)
     (folder / "A.XML").write_bytes(seed.read_bytes())
@@ -102,7 +108,7 @@ def test_a_folder_is_searched_for_xml_in_any_case_skipping_hidden_files(tmp_path
     assert "2 files: 1 valid, 1 invalid, 0 unusable" in result.stdout, "each file checked once"
 
 
-def test_a_folder_without_xml_is_named_and_exits_2(tmp_path, seed):
+def test_a_folder_without_xml_is_named_and_exits_2(tmp_path: Path, seed: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     result = jats_oai("validate", str(empty))
@@ -114,7 +120,7 @@ def test_a_folder_without_xml_is_named_and_exits_2(tmp_path, seed):
     assert alongside.returncode == 0 and "no .xml files" in alongside.stderr
 
 
-def test_a_missing_file_is_reported_not_skipped(tmp_path, seed):
+def test_a_missing_file_is_reported_not_skipped(tmp_path: Path, seed: Path) -> None:
     missing = tmp_path / "5764.xml"
     result = jats_oai("validate", str(seed), str(missing))
     assert result.returncode == 2
@@ -123,7 +129,7 @@ def test_a_missing_file_is_reported_not_skipped(tmp_path, seed):
     assert "2 files: 1 valid, 0 invalid, 1 unusable" in result.stdout
 
 
-def test_a_dash_reads_the_document_from_standard_input(seed, broken):
+def test_a_dash_reads_the_document_from_standard_input(seed: Path, broken: Path) -> None:
     result = subprocess.run([str(CLI), "validate", "-"], input=broken.read_bytes(),
                             capture_output=True, timeout=300)
     assert result.returncode == 1
@@ -134,7 +140,7 @@ def test_a_dash_reads_the_document_from_standard_input(seed, broken):
     assert json.loads(ok.stdout)["files"][0]["file"] == "<stdin>"
 
 
-def test_too_large_file_is_refused_without_reading_it(tmp_path):
+def test_too_large_file_is_refused_without_reading_it(tmp_path: Path) -> None:
     big = tmp_path / "big.xml"
     with big.open("wb") as fh:
         fh.write(b"<article>")
@@ -144,7 +150,7 @@ def test_too_large_file_is_refused_without_reading_it(tmp_path):
     assert "too-large" in result.stdout
 
 
-def test_missing_schema_stops_the_command_naming_the_file(tmp_path, seed):
+def test_missing_schema_stops_the_command_naming_the_file(tmp_path: Path, seed: Path) -> None:
     result = jats_oai("validate", str(seed),
                       env={"JATS_OAI_SCHEMA_DIR": str(tmp_path / "nowhere"),
                            "JATS_OAI_INSTANCE_DIR": str(tmp_path / "instance")})

@@ -62,14 +62,51 @@ def test_the_app_stops_at_start_up_naming_a_missing_schema(
         create_app(settings)
 
 
-def test_the_command_line_stops_naming_a_missing_schema(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [str(Path(sys.executable).with_name("jats-oai")), "validate", "-"],
-        input=b"<article/>",
-        capture_output=True,
-        env={"JATS_OAI_SCHEMA_DIR": str(tmp_path / "nowhere"), "PATH": "/usr/bin:/bin"},
-        timeout=60,
+def _cli(
+    args: list[str], env: dict[str, str], stdin: bytes = b""
+) -> subprocess.CompletedProcess[bytes]:
+    """The installed ``jats-oai`` with only ``env`` set, as an administrator would run it."""
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("jats-oai")), *args], input=stdin,
+        capture_output=True, env={"PATH": "/usr/bin:/bin", **env}, timeout=60,
     )
+
+
+def test_the_command_line_stops_naming_a_missing_schema(tmp_path: Path) -> None:
+    result = _cli(["validate", "-"], {"JATS_OAI_SCHEMA_DIR": str(tmp_path / "nowhere")},
+                  stdin=b"<article/>")
     assert result.returncode == 2
     assert b"schema file missing" in result.stderr
     assert str(tmp_path / "nowhere").encode() in result.stderr
+
+
+def test_a_setting_that_is_not_a_number_is_refused_by_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JATS_OAI_OAI_PAGE_SIZE", "a hundred")
+    with pytest.raises(ValueError, match="oai_page_size must be a whole number"):
+        load_settings(instance_dir=tmp_path)
+
+
+def test_a_config_file_that_is_not_toml_is_named(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text("[oai\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="config.toml is not valid TOML"):
+        load_settings(instance_dir=tmp_path)
+
+
+def test_the_command_line_names_a_bad_setting_without_a_traceback(tmp_path: Path) -> None:
+    result = _cli(["records", "export", str(tmp_path / "out")],
+                  {"JATS_OAI_INSTANCE_DIR": str(tmp_path), "JATS_OAI_OAI_PAGE_SIZE": "many"})
+    assert result.returncode == 2
+    assert b"oai_page_size" in result.stderr
+    assert b"Traceback" not in result.stderr
+
+
+def test_the_command_line_names_an_unusable_database_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    result = _cli(["records", "export", str(tmp_path / "out")],
+                  {"JATS_OAI_INSTANCE_DIR": str(tmp_path), "JATS_OAI_DATABASE_URL": "mysql://db/x"})
+    assert result.returncode == 2
+    assert b"unsupported database URL" in result.stderr
+    assert b"Traceback" not in result.stderr

@@ -22,6 +22,7 @@ from app.crosswalks.jats import (
     to_namespace,
 )
 from app.crosswalks.registry import CrosswalkError, Document, RenderContext, formats
+from app.ingest import Prepared, prepare
 from app.jats.article import read_article
 from app.jats.parsing import parse as parse_jats
 from app.jats.schemas import schema_directory
@@ -171,3 +172,18 @@ def test_corpus_payloads_are_valid_wherever_they_render(
 
 def test_schema_dir_defaults_to_the_setting() -> None:
     assert FORMAT.schema(load_settings().schema_dir) is not None
+
+
+def test_a_loaded_record_names_the_schema_list_metadata_formats_declares(
+    tmp_path: Path, schema_dir: Path
+) -> None:
+    """OAI-PMH 2.0 section 4.4: the schema ListMetadataFormats gives for ``jats`` (built from
+    ``public_url``) is the one every stored payload names, whatever address the service has."""
+    settings = load_settings(instance_dir=tmp_path, public_url=PUBLIC, schema_dir=schema_dir)
+    prepared = prepare(MINIMAL, settings=settings, origin=None, journals={})
+    assert isinstance(prepared, Prepared), prepared
+    payload = etree.fromstring(prepared.draft.formats["jats"])
+    assert payload.get(XSI_LOCATION) == (
+        "https://jats.nlm.nih.gov/ns/publishing/1.3/ "
+        "https://journals.example.org/schemas/jats-ns-1.3/JATS-journalpublishing1-3-mathml3.xsd"
+    )

@@ -207,6 +207,22 @@ def test_editors_are_contributors_not_creators(corpus_dir: Path) -> None:
     assert len(root.findall("datacite:creators/datacite:creator", NS)) == 9
 
 
+def test_a_preprint_is_a_preprint_under_review_not_a_version_of_record(
+    corpus_dir: Path, schema_dir: Path
+) -> None:
+    """Resource Type (M) and Resource Version (R): an eLife article-type="preprint" is the
+    COAR "preprint" (c_816b) in JAV "SMUR", as its oai_dc gives preprint/submittedVersion;
+    never a journal article's Version of Record."""
+    root = render(load(corpus_dir / "jats-real" / "elife-preprint-84364-v2.xml"))
+    kind = root.find("oaire:resourceType", NS)
+    assert (kind.get("uri"), kind.text) == ("http://purl.org/coar/resource_type/c_816b",
+                                            "preprint")
+    version = root.find("oaire:version", NS)
+    assert (version.get("uri"), version.text) == (
+        "http://purl.org/coar/version/c_71e4c1898caa6e32", "SMUR")
+    assert_valid(root, schema_dir)
+
+
 def test_a_record_without_authors_says_why(corpus_dir: Path, schema_dir: Path) -> None:
     """PLOS Medicine synopses have no contrib: Creator (M) cannot be given, and the report
     says so instead of inventing one."""

@@ -39,7 +39,9 @@ def kinds(report) -> list[str]:
     return [p.kind for p in report.errors]
 
 
-def test_seed_record_is_valid_against_the_jats_13_archiving_dtd(seed, schemas):
+def test_seed_record_is_valid_against_the_jats_13_archiving_dtd(
+    seed: Path, schemas: SchemaDirectory
+) -> None:
     report = validate_file(seed, schemas=schemas)
     assert report.valid and report.usable, report.errors
     assert report.schema == "JATS 1.3 Archiving (MathML 3) DTD"
@@ -47,7 +49,9 @@ def test_seed_record_is_valid_against_the_jats_13_archiving_dtd(seed, schemas):
     assert report.root is not None and report.root.tag == "article"
 
 
-def test_a_broken_copy_gets_line_column_path_and_plain_words(seed, schemas):
+def test_a_broken_copy_gets_line_column_path_and_plain_words(
+    seed: Path, schemas: SchemaDirectory
+) -> None:
     text = seed.read_text(encoding="utf-8").replace("</contrib-group>",
                                                     "</contrib-group><bogus/>", 1)
     report = check(text, schemas)
@@ -78,7 +82,7 @@ def at(problem) -> tuple[int, int]:
     return problem.line, problem.column
 
 
-def test_dtd_errors_get_the_column_libxml2_does_not_give(schemas):
+def test_dtd_errors_get_the_column_libxml2_does_not_give(schemas: SchemaDirectory) -> None:
     """libxml2 reports validity errors with column 0; the report works the column out from
     the source: the attribute the message names, else the element's start tag. Columns
     count characters (Cyrillic included) from 1."""
@@ -96,7 +100,7 @@ def test_dtd_errors_get_the_column_libxml2_does_not_give(schemas):
     assert all(p.column for p in report.errors if p.line)
 
 
-def test_xsd_errors_get_a_column_too(schemas):
+def test_xsd_errors_get_a_column_too(schemas: SchemaDirectory) -> None:
     text = (DATA / "minimal-jats-1.3-no-doctype.xml").read_text().replace(
         "<volume>1</volume>", "<volume>1</volume><bogus/>")
     report = check(text, schemas)
@@ -105,7 +109,7 @@ def test_xsd_errors_get_a_column_too(schemas):
     assert problem.column == line.index("<bogus/>") + 1 and problem.column_derived
 
 
-def test_parse_errors_keep_the_column_libxml2_gives(schemas):
+def test_parse_errors_keep_the_column_libxml2_gives(schemas: SchemaDirectory) -> None:
     report = check("<article>\n  <front>&</front></article>", schemas)
     assert not report.usable
     assert report.errors[0].line == 2 and report.errors[0].column
@@ -113,14 +117,18 @@ def test_parse_errors_keep_the_column_libxml2_gives(schemas):
 
 
 @pytest.mark.parametrize("version", ["1.3", "1.4"])
-def test_no_doctype_uses_the_publishing_xsd_of_its_dtd_version(version, schemas):
+def test_no_doctype_uses_the_publishing_xsd_of_its_dtd_version(
+    version: str, schemas: SchemaDirectory
+) -> None:
     report = validate_file(DATA / f"minimal-jats-{version}-no-doctype.xml", schemas=schemas)
     assert report.valid, report.errors
     assert report.schema == f"JATS {version} Publishing (MathML 3) XSD"
     assert report.errors == []
 
 
-def test_other_dtd_version_falls_back_to_the_newest_xsd_with_a_note(schemas):
+def test_other_dtd_version_falls_back_to_the_newest_xsd_with_a_note(
+    schemas: SchemaDirectory
+) -> None:
     text = (DATA / "minimal-jats-1.4-no-doctype.xml").read_text().replace(
         'dtd-version="1.4"', 'dtd-version="1.1"')
     report = check(text, schemas)
@@ -130,7 +138,7 @@ def test_other_dtd_version_falls_back_to_the_newest_xsd_with_a_note(schemas):
     assert report.errors[0].severity == "note"
 
 
-def test_xsd_errors_have_paths_and_line_numbers(schemas):
+def test_xsd_errors_have_paths_and_line_numbers(schemas: SchemaDirectory) -> None:
     text = (DATA / "minimal-jats-1.3-no-doctype.xml").read_text().replace(
         "<volume>1</volume>", "<volume>1</volume><bogus/>")
     report = check(text, schemas)
@@ -142,7 +150,9 @@ def test_xsd_errors_have_paths_and_line_numbers(schemas):
                                 if "<bogus/>" in line)
 
 
-def test_doctype_we_do_not_hold_gets_unknown_document_type_plus_the_xsd(schemas):
+def test_doctype_we_do_not_hold_gets_unknown_document_type_plus_the_xsd(
+    schemas: SchemaDirectory
+) -> None:
     text = (DATA / "minimal-jats-1.4-no-doctype.xml").read_text().replace(
         "<article ", '<!DOCTYPE article PUBLIC "-//Example//DTD Custom JATS v9//EN" '
         '"https://example.org/custom.dtd">\n<article ', 1)
@@ -169,7 +179,9 @@ def test_doctype_we_do_not_hold_gets_unknown_document_type_plus_the_xsd(schemas)
     ("-//NLM//DTD JATS (Z39.96) Journal Archiving and Interchange DTD v1.4 20241031//EN",
      "JATS 1.4 Archiving DTD"),
 ])
-def test_doctype_public_id_selects_the_official_dtd(public_id, label, schemas):
+def test_doctype_public_id_selects_the_official_dtd(
+    public_id: str, label: str, schemas: SchemaDirectory
+) -> None:
     assert public_id in schemas.catalog.public, "the catalog must map this identifier"
     doc = f'<!DOCTYPE article PUBLIC "{public_id}" "whatever.dtd"><article><front/></article>'
     report = check(doc, schemas)
@@ -178,7 +190,7 @@ def test_doctype_public_id_selects_the_official_dtd(public_id, label, schemas):
     assert report.errors and all(p.path and p.path.startswith("/article") for p in report.errors)
 
 
-def test_named_entities_are_expanded_from_the_dtd(schemas, seed):
+def test_named_entities_are_expanded_from_the_dtd(schemas: SchemaDirectory, seed: Path) -> None:
     text = seed.read_text(encoding="utf-8")
     text = text.replace("</article-title>", "&nbsp;&mdash;</article-title>", 1)
     report = check(text, schemas)
@@ -187,7 +199,9 @@ def test_named_entities_are_expanded_from_the_dtd(schemas, seed):
     assert title.xpath("string()").endswith("\u00a0\u2014")
 
 
-def test_undefined_entity_in_a_dtd_document_is_reported(schemas, seed):
+def test_undefined_entity_in_a_dtd_document_is_reported(
+    schemas: SchemaDirectory, seed: Path
+) -> None:
     text = seed.read_text(encoding="utf-8").replace("</article-title>",
                                                     "&nosuchthing;</article-title>", 1)
     report = check(text, schemas)
@@ -196,7 +210,9 @@ def test_undefined_entity_in_a_dtd_document_is_reported(schemas, seed):
     assert "&nosuchthing;" in next(p for p in report.errors if p.kind == "unknown-entity").message
 
 
-def test_duplicate_ids_do_not_make_a_document_malformed(schemas, seed):
+def test_duplicate_ids_do_not_make_a_document_malformed(
+    schemas: SchemaDirectory, seed: Path
+) -> None:
     text = seed.read_text(encoding="utf-8")
     # &nbsp; forces the parse with the DTD loaded, where libxml2 reports duplicate IDs early.
     text = text.replace("</article-title>", "&nbsp;</article-title>", 1)
@@ -210,7 +226,7 @@ def test_duplicate_ids_do_not_make_a_document_malformed(schemas, seed):
     assert '"dup"' in dup.message and dup.path
 
 
-def test_dangling_rid_is_explained(schemas):
+def test_dangling_rid_is_explained(schemas: SchemaDirectory) -> None:
     doc = ARCHIVING_13 + ('<article><front><journal-meta><journal-title-group><journal-title>J'
                           '</journal-title></journal-title-group></journal-meta><article-meta>'
                           '<title-group><article-title>T <xref ref-type="bibr" rid="nowhere">1'
@@ -221,7 +237,7 @@ def test_dangling_rid_is_explained(schemas):
     assert '"nowhere"' in problem.message and "no element" in problem.message
 
 
-def test_unprefixed_mathml_is_named_as_such(schemas):
+def test_unprefixed_mathml_is_named_as_such(schemas: SchemaDirectory) -> None:
     doc = ARCHIVING_13 + ('<article><front><journal-meta><journal-title-group><journal-title>J'
                           '</journal-title></journal-title-group></journal-meta><article-meta>'
                           '<title-group><article-title>T</article-title></title-group>'
@@ -232,7 +248,7 @@ def test_unprefixed_mathml_is_named_as_such(schemas):
     assert "mml:" in next(p for p in report.errors if p.kind == "unprefixed-mathml").message
 
 
-def test_element_newer_than_the_declared_version_is_named_as_such(schemas):
+def test_element_newer_than_the_declared_version_is_named_as_such(schemas: SchemaDirectory) -> None:
     doc = ('<!DOCTYPE article PUBLIC "-//NLM//DTD JATS (Z39.96) Journal Publishing DTD v1.0 '
            '20120330//EN" "JATS-journalpublishing1.dtd"><article><front><journal-meta>'
            '<journal-title-group><journal-title>J</journal-title></journal-title-group>'
@@ -245,7 +261,7 @@ def test_element_newer_than_the_declared_version_is_named_as_such(schemas):
     assert "later JATS version" in newer[0].message
 
 
-def test_report_serialises_to_json(schemas, seed):
+def test_report_serialises_to_json(schemas: SchemaDirectory, seed: Path) -> None:
     report = validate_file(seed, schemas=schemas)
     data = json.loads(json.dumps(report.to_dict()))
     assert data["status"] == "valid" and data["schema"] == report.schema
@@ -254,7 +270,7 @@ def test_report_serialises_to_json(schemas, seed):
     assert {"line", "column", "path", "kind", "message", "raw"} <= set(broken["errors"][0])
 
 
-def test_xsd_and_dtd_are_compiled_once_and_shared_between_threads(schema_dir):
+def test_xsd_and_dtd_are_compiled_once_and_shared_between_threads(schema_dir: Path) -> None:
     fresh = SchemaDirectory(schema_dir)
     got: list[object] = []
     threads = [threading.Thread(target=lambda: got.append(fresh.jats_xsd("1.4")))
@@ -269,7 +285,9 @@ def test_xsd_and_dtd_are_compiled_once_and_shared_between_threads(schema_dir):
     assert fresh.dtd(path) is fresh.dtd(path)
 
 
-def test_xsd_imports_resolve_through_the_catalog_without_environment(schemas):
+def test_xsd_imports_resolve_through_the_catalog_without_environment(
+    schemas: SchemaDirectory
+) -> None:
     for name in ("oai-pmh/oai_dc.xsd", "oai-pmh/OAI-PMH.xsd", "marc21/MARC21slim.xsd",
                  "openaire/4.0/openaire.xsd"):
         assert isinstance(schemas.xsd(name), etree.XMLSchema)
@@ -281,7 +299,7 @@ def test_xsd_imports_resolve_through_the_catalog_without_environment(schemas):
     assert schemas.xmlschema("oai-pmh/oai_dc.xsd").is_valid(dc)
 
 
-def test_missing_schema_stops_start_up_naming_the_file(tmp_path, schema_dir):
+def test_missing_schema_stops_start_up_naming_the_file(tmp_path: Path, schema_dir: Path) -> None:
     partial = tmp_path / "schemas"
     partial.mkdir()
     (partial / "catalog.xml").write_bytes((schema_dir / "catalog.xml").read_bytes())
@@ -296,11 +314,11 @@ def test_missing_schema_stops_start_up_naming_the_file(tmp_path, schema_dir):
         create_app(load_settings(schema_dir=partial, instance_dir=tmp_path / "instance"))
 
 
-def test_the_configured_schema_directory_is_complete(schemas):
+def test_the_configured_schema_directory_is_complete(schemas: SchemaDirectory) -> None:
     schemas.check()
 
 
-def test_duplicate_id_in_an_xsd_checked_document(schemas):
+def test_duplicate_id_in_an_xsd_checked_document(schemas: SchemaDirectory) -> None:
     text = (DATA / "minimal-jats-1.4-no-doctype.xml").read_text().replace(
         '<aff id="aff1">', '<aff id="aff1"><institution>Other</institution></aff><aff id="aff1">')
     report = check(text, schemas)
@@ -308,7 +326,7 @@ def test_duplicate_id_in_an_xsd_checked_document(schemas):
     assert report.errors[0].path == "/article/front/article-meta/aff[2]"
 
 
-def test_an_id_that_is_not_an_xml_name_is_explained(schemas):
+def test_an_id_that_is_not_an_xml_name_is_explained(schemas: SchemaDirectory) -> None:
     text = (DATA / "minimal-jats-1.4-no-doctype.xml").read_text().replace(
         'id="aff1"', 'id="1aff"').replace('rid="aff1"', 'rid="1aff"')
     report = check(text, schemas)

@@ -6,6 +6,7 @@ an independent second validator wherever the verdict comes from an XSD."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -52,8 +53,14 @@ class CatalogDtds(etree.Resolver):
         return self.resolve_filename(str(path), context)
 
 
+#: (well_formed, valid, schema kind) of a file, as libxml2 alone decides it.
+Verdict = Callable[[Path], tuple[bool, bool, str]]
+#: The xmlschema compilation of the Publishing XSD of a JATS version.
+XmlschemaFor = Callable[[str], xmlschema.XMLSchema]
+
+
 @pytest.fixture(scope="module")
-def libxml2_verdict(schema_dir: Path):
+def libxml2_verdict(schema_dir: Path) -> Verdict:
     """(well_formed, valid, schema kind) as libxml2 alone decides it."""
     resolver = CatalogDtds(schema_dir)
     xsds: dict[str, etree.XMLSchema] = {}
@@ -85,7 +92,7 @@ def libxml2_verdict(schema_dir: Path):
 
 
 @pytest.fixture(scope="module")
-def xmlschema_jats(schema_dir: Path):
+def xmlschema_jats(schema_dir: Path) -> XmlschemaFor:
     loaded: dict[str, xmlschema.XMLSchema] = {}
 
     def get(version: str) -> xmlschema.XMLSchema:
@@ -111,13 +118,14 @@ def misplaced_columns(path: Path, report: ValidationReport) -> list[tuple[object
     return wrong
 
 
-def test_corpus_is_present_and_substantial(corpus_dir: Path):
+def test_corpus_is_present_and_substantial(corpus_dir: Path) -> None:
     assert len(corpus_files(corpus_dir)) >= 150
 
 
 @pytest.mark.slow
-def test_every_corpus_file_gets_libxml2s_own_verdict(corpus_dir, schema_dir, libxml2_verdict,
-                                                      xmlschema_jats):
+def test_every_corpus_file_gets_libxml2s_own_verdict(
+    corpus_dir: Path, schema_dir: Path, libxml2_verdict: Verdict, xmlschema_jats: XmlschemaFor
+) -> None:
     schemas = schema_directory(schema_dir)
     disagreements: list[tuple[object, ...]] = []
     unplaced: list[tuple[object, ...]] = []
@@ -143,7 +151,7 @@ def test_every_corpus_file_gets_libxml2s_own_verdict(corpus_dir, schema_dir, lib
     assert xsd_checked > 0, "the corpus must exercise the XSD path too"
 
 
-def test_corpus_has_both_verdicts_and_tag_sets(corpus_dir, schema_dir):
+def test_corpus_has_both_verdicts_and_tag_sets(corpus_dir: Path, schema_dir: Path) -> None:
     schemas = schema_directory(schema_dir)
     reports = [validate_file(p, schemas=schemas) for p in corpus_files(corpus_dir)[::6]]
     assert {r.status for r in reports} >= {"valid"}
@@ -151,7 +159,9 @@ def test_corpus_has_both_verdicts_and_tag_sets(corpus_dir, schema_dir):
 
 
 @pytest.mark.parametrize("version", ["1.3", "1.4"])
-def test_xmlschema_agrees_on_the_no_doctype_test_documents(version, schema_dir, xmlschema_jats):
+def test_xmlschema_agrees_on_the_no_doctype_test_documents(
+    version: str, schema_dir: Path, xmlschema_jats: XmlschemaFor
+) -> None:
     path = DATA / f"minimal-jats-{version}-no-doctype.xml"
     report = validate_file(path, schemas=schema_directory(schema_dir))
     assert report.valid

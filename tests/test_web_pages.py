@@ -15,7 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from lxml import etree, html
+from werkzeug.test import TestResponse
 
 from tests.web_support import (
     EDITOR,
@@ -24,9 +26,9 @@ from tests.web_support import (
     broken_seed,
     csrf_from,
     html_problems,
-    make_web,
     seed_bytes,
     variant,
+    web_app,
 )
 
 PUBLIC = "http://journals.example"
@@ -38,16 +40,15 @@ OAI = "{http://www.openarchives.org/OAI/2.0/}"
 
 @pytest.fixture
 def web(tmp_path: Path, store_url: str) -> Iterator[Web]:
-    built = make_web(tmp_path, store_url, public_url=PUBLIC)
-    yield built
-    built.store.close()
+    with web_app(tmp_path, store_url, public_url=PUBLIC) as built:
+        yield built
 
 
 def _meta(doc: html.HtmlElement, name: str) -> list[str]:
     return [m.get("content") for m in doc.xpath("//head/meta[@name=$n]", n=name)]
 
 
-def _deposit(web: Web, client, data: bytes, name: str = "a.xml"):  # type: ignore[no-untyped-def]
+def _deposit(client: FlaskClient, data: bytes, name: str = "a.xml") -> TestResponse:
     token = csrf_from(client.get("/deposit").get_data(as_text=True))
     return client.post("/deposit", data={"csrf_token": token,
                                          "file": (io.BytesIO(data), name, "text/xml")})
@@ -122,13 +123,43 @@ def test_authors_with_an_orcid_get_a_link_and_an_author_signpost(web: Web) -> No
     client = web.client()
     web.login(client)
     orcid = "0000-0002-1825-0097"
-    assert _deposit(web, client, variant("7000", orcid=orcid)).status_code == 303
+    assert _deposit(client, variant("7000", orcid=orcid)).status_code == 303
     answer = client.get("/articles/history/7000")
     doc = html.document_fromstring(answer.data)
     assert doc.xpath("//a[@class='orcid']/@href") == [f"https://orcid.org/{orcid}"]
     assert _meta(doc, "citation_author_orcid") == [f"https://orcid.org/{orcid}"]
     rels = {(link["url"], link["rel"]) for link in _parse_link_header(answer.headers["Link"])}
     assert (f"https://orcid.org/{orcid}", "author") in rels
+
+
+def test_a_month_without_its_day_gives_google_scholar_the_year(web: Web) -> None:
+    """Google Scholar's inclusion guidelines: "Provide full dates in the "2010/5/12" format if
+    available; or a year alone otherwise." A year and month is neither."""
+    client = web.client()
+    web.login(client)
+    pub_date = b'<pub-date date-type="pub">'
+    month_only = variant("7001").replace(pub_date, pub_date + b"<month>3</month>")
+    full = variant("7002").replace(pub_date, pub_date + b"<day>7</day><month>3</month>")
+    for data in (month_only, full):
+        assert _deposit(client, data).status_code == 303
+    dates = [_meta(html.document_fromstring(client.get(f"/articles/history/{n}").data),
+                   "citation_publication_date") for n in ("7001", "7002")]
+    assert dates == [["2023"], ["2023/03/07"]]
+
+
+def test_a_landing_page_outside_ascii_is_percent_encoded_in_the_link_header(web: Web) -> None:
+    """RFC 8288 section 3: a Link target is a URI, and a header carries ASCII only; the IRI of
+    a Cyrillic landing page is mapped to its URI (RFC 3987 section 3.1), never sent raw."""
+    client = web.client()
+    web.login(client)
+    landing = "https://journals.bsu.by/статья/7003"
+    data = variant("7003").replace(LANDING.encode(), landing.encode())
+    assert _deposit(client, data).status_code == 303
+    answer = client.get("/articles/history/7003")
+    assert answer.status_code == 200
+    assert answer.headers["Link"].isascii()
+    rels = {(link["url"], link["rel"]) for link in _parse_link_header(answer.headers["Link"])}
+    assert ("https://journals.bsu.by/%D1%81%D1%82%D0%B0%D1%82%D1%8C%D1%8F/7003", "cite-as") in rels
 
 
 def test_the_page_shows_references_how_to_cite_and_the_links(web: Web) -> None:
@@ -197,8 +228,8 @@ def test_unknown_articles_are_404_and_withdrawn_ones_410(web: Web) -> None:
 def test_home_lists_series_and_issues_newest_first(web: Web) -> None:
     client = web.client()
     web.login(client)
-    assert _deposit(web, client, variant("8001", year="2024", issue="1")).status_code == 303
-    assert _deposit(web, client, variant("8002", year="2022", issue="12")).status_code == 303
+    assert _deposit(client, variant("8001", year="2024", issue="1")).status_code == 303
+    assert _deposit(client, variant("8002", year="2022", issue="12")).status_code == 303
     doc = html.document_fromstring(client.get("/").data)
     assert html_problems(client.get("/").get_data(as_text=True)) == []
     assert doc.xpath("//section[@class='series']/h2/a/text()") == [JOURNAL]
@@ -211,7 +242,7 @@ def test_an_issue_page_lists_its_articles_in_page_order(web: Web) -> None:
     client = web.client()
     web.login(client)
     for ident, first, last in (("8100", "100", "110"), ("8009", "9", "20")):
-        answer = _deposit(web, client, variant(ident, fpage=first, lpage=last,
+        answer = _deposit(client, variant(ident, fpage=first, lpage=last,
                                                title=f"Article on page {first}"))
         assert answer.status_code == 303
     page = client.get("/journals/history/2023-4")
@@ -224,7 +255,7 @@ def test_an_issue_page_lists_its_articles_in_page_order(web: Web) -> None:
 
 # --- deposit, replace, withdraw --------------------------------------------------------------
 
-def _oai(client, **args: str) -> etree._Element:  # type: ignore[no-untyped-def]
+def _oai(client: FlaskClient, **args: str) -> etree._Element:
     answer = client.get("/oai", query_string=args)
     assert answer.status_code == 200
     return etree.fromstring(answer.data)
@@ -233,7 +264,7 @@ def _oai(client, **args: str) -> etree._Element:  # type: ignore[no-untyped-def]
 def test_a_deposit_is_live_in_oai_pmh_at_once(web: Web) -> None:
     client = web.client()
     web.login(client)
-    answer = _deposit(web, client, variant("7100", title="A freshly deposited article"))
+    answer = _deposit(client, variant("7100", title="A freshly deposited article"))
     assert answer.status_code == 303
     assert answer.headers["Location"] == "/articles/history/7100"
     listed = _oai(client, verb="ListIdentifiers", metadataPrefix="oai_dc", set="history:2023-4")
@@ -248,7 +279,7 @@ def test_an_invalid_deposit_is_refused_with_its_report_and_stores_nothing(web: W
     client = web.client()
     web.login(client)
     data, line = broken_seed()
-    answer = _deposit(web, client, data.replace(b">5763<", b">7200<"))
+    answer = _deposit(client, data.replace(b">5763<", b">7200<"))
     assert answer.status_code == 422
     page = answer.get_data(as_text=True)
     assert "Deposit refused" in page and f"Line {line}" in page and "shelf-mark" in page
@@ -258,7 +289,7 @@ def test_an_invalid_deposit_is_refused_with_its_report_and_stores_nothing(web: W
 def test_depositing_an_existing_article_as_new_is_refused(web: Web) -> None:
     client = web.client()
     web.login(client)
-    answer = _deposit(web, client, variant("5763", lpage="80"))
+    answer = _deposit(client, variant("5763", lpage="80"))
     assert answer.status_code == 409
     assert "exists already" in answer.get_data(as_text=True)
     assert web.store.source(SEED_ID) == seed_bytes()

@@ -12,7 +12,7 @@ import pytest
 from lxml import etree
 
 from app.crosswalks.registry import formats
-from tests.web_support import Web, make_web
+from tests.web_support import Web, web_app
 
 PUBLIC = "http://journals.example"
 XSD = "{http://www.w3.org/2001/XMLSchema}"
@@ -20,9 +20,8 @@ XSD = "{http://www.w3.org/2001/XMLSchema}"
 
 @pytest.fixture
 def web(tmp_path: Path, store_url: str) -> Iterator[Web]:
-    built = make_web(tmp_path, store_url, public_url=PUBLIC)
-    yield built
-    built.store.close()
+    with web_app(tmp_path, store_url, public_url=PUBLIC) as built:
+        yield built
 
 
 def test_the_declared_jats_schema_is_served_with_its_namespace(web: Web) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 
 from app.cli import main as cli_main
 from app.web.passwords import hash_token, verify_password
@@ -22,9 +23,9 @@ from tests.web_support import (
     SEED_ID,
     Web,
     csrf_from,
-    make_web,
     seed_bytes,
     variant,
+    web_app,
 )
 
 LIMIT = 256 * 1024
@@ -49,16 +50,17 @@ LAUGHS = b"""<?xml version="1.0"?>
 
 @pytest.fixture
 def web(tmp_path: Path, store_url: str) -> Iterator[Web]:
-    built = make_web(tmp_path, store_url, max_upload_bytes=LIMIT)
-    yield built
-    built.store.close()
+    with web_app(tmp_path, store_url, max_upload_bytes=LIMIT) as built:
+        yield built
 
 
-def _form(web: Web, client, page: str = "/validate") -> str:  # type: ignore[no-untyped-def]
+def _form(client: FlaskClient, page: str = "/validate") -> str:
     return csrf_from(client.get(page).get_data(as_text=True))
 
 
-def _file(data: bytes, name: str = "article.xml", mimetype: str = "application/xml"):  # type: ignore[no-untyped-def]
+def _file(
+    data: bytes, name: str = "article.xml", mimetype: str = "application/xml"
+) -> tuple[io.BytesIO, str, str]:
     return (io.BytesIO(data), name, mimetype)
 
 
@@ -81,7 +83,7 @@ def test_anonymous_visitor_is_sent_to_sign_in_for_the_deposit_form(web: Web) -> 
 
 def test_anonymous_deposit_replace_and_withdraw_change_nothing(web: Web) -> None:
     client = web.client()
-    token = _form(web, client)
+    token = _form(client)
     before = web.store.header(SEED_ID)
     new = client.post("/deposit", data={"csrf_token": token, "file": _file(variant("9001"))})
     replaced = client.post(f"/deposit/replace/{SEED_ID}",
@@ -134,7 +136,7 @@ def test_a_signed_in_form_without_the_csrf_token_is_refused(web: Web) -> None:
 def test_a_token_from_another_session_is_refused(web: Web) -> None:
     """The token is bound to the session: an attacker's own token does not work for a victim."""
     attacker, victim = web.client(), web.client()
-    stolen = _form(web, attacker, "/login")
+    stolen = _form(attacker, "/login")
     web.login(victim)
     answer = victim.post(f"/deposit/withdraw/{SEED_ID}",
                          data={"confirm": "yes", "csrf_token": stolen})
@@ -174,7 +176,7 @@ def test_passwords_are_stored_with_scrypt_and_never_in_clear(web: Web) -> None:
 
 def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(web: Web) -> None:
     client = web.client()
-    token = _form(web, client, "/login")
+    token = _form(client, "/login")
     wrong_password = client.post("/login", data={"name": EDITOR, "password": "nope",
                                                  "csrf_token": token})
     unknown_name = client.post("/login", data={"name": "nobody", "password": PASSWORD,
@@ -186,7 +188,7 @@ def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(web: We
 
 def test_repeated_failed_sign_ins_are_throttled(web: Web) -> None:
     client = web.client()
-    token = _form(web, client, "/login")
+    token = _form(client, "/login")
     codes = [client.post("/login", data={"name": EDITOR, "password": f"guess {i}",
                                          "csrf_token": token}).status_code for i in range(6)]
     assert codes == [401] * 5 + [429]
@@ -199,7 +201,7 @@ def test_repeated_failed_sign_ins_are_throttled(web: Web) -> None:
 
 def test_the_session_cookie_is_httponly_samesite_lax(web: Web) -> None:
     client = web.client()
-    token = _form(web, client, "/login")
+    token = _form(client, "/login")
     answer = client.post("/login", data={"name": EDITOR, "password": PASSWORD,
                                          "csrf_token": token})
     cookie = answer.headers["Set-Cookie"]
@@ -215,7 +217,7 @@ def test_the_session_cookie_is_secure_over_https(web: Web) -> None:
 
 def test_sign_in_never_redirects_to_another_site(web: Web) -> None:
     client = web.client()
-    token = _form(web, client, "/login")
+    token = _form(client, "/login")
     answer = client.post("/login", data={"name": EDITOR, "password": PASSWORD,
                                          "csrf_token": token, "next": "https://evil.example/"})
     assert answer.headers["Location"] == "/"
@@ -224,7 +226,7 @@ def test_sign_in_never_redirects_to_another_site(web: Web) -> None:
 def test_signing_out_ends_the_session(web: Web) -> None:
     client = web.client()
     web.login(client)
-    token = _form(web, client, "/deposit")
+    token = _form(client, "/deposit")
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
     assert client.get("/deposit").status_code == 302
 
@@ -268,7 +270,7 @@ def test_users_add_reads_the_password_from_stdin(
 
 def test_a_file_over_the_size_limit_is_refused_with_the_limit_named(web: Web) -> None:
     client = web.client()
-    token = _form(web, client)
+    token = _form(client)
     big = seed_bytes() + b"<!--" + b"x" * LIMIT + b"-->"
     answer = client.post("/validate", data={"csrf_token": token, "file": _file(big)})
     assert answer.status_code == 413
@@ -277,7 +279,7 @@ def test_a_file_over_the_size_limit_is_refused_with_the_limit_named(web: Web) ->
 
 def test_a_request_far_over_the_limit_is_cut_off_before_it_is_read(web: Web) -> None:
     client = web.client()
-    token = _form(web, client)
+    token = _form(client)
     huge = b"<a>" + b"x" * (LIMIT + 200 * 1024) + b"</a>"
     answer = client.post("/validate", data={"csrf_token": token, "file": _file(huge)})
     assert answer.status_code == 413
@@ -288,7 +290,7 @@ def test_a_request_far_over_the_limit_is_cut_off_before_it_is_read(web: Web) -> 
 
 def test_only_xml_content_types_are_accepted(web: Web) -> None:
     client = web.client()
-    token = _form(web, client)
+    token = _form(client)
     pdf = client.post("/validate", data={
         "csrf_token": token, "file": _file(b"%PDF-1.7", "paper.pdf", "application/pdf")})
     assert pdf.status_code == 415
@@ -302,7 +304,7 @@ def test_only_xml_content_types_are_accepted(web: Web) -> None:
 
 def test_an_empty_form_says_what_to_send(web: Web) -> None:
     client = web.client()
-    answer = client.post("/validate", data={"csrf_token": _form(web, client)})
+    answer = client.post("/validate", data={"csrf_token": _form(client)})
     assert answer.status_code == 400
     assert "choose a file or paste the XML" in answer.get_data(as_text=True)
 
@@ -313,7 +315,7 @@ def test_an_empty_form_says_what_to_send(web: Web) -> None:
                          ids=["xxe-system", "xxe-public", "billion-laughs"])
 def test_hostile_xml_is_reported_and_reads_no_local_file(web: Web, hostile: bytes) -> None:
     client = web.client()
-    answer = client.post("/validate", data={"csrf_token": _form(web, client),
+    answer = client.post("/validate", data={"csrf_token": _form(client),
                                             "file": _file(hostile)})
     page = answer.get_data(as_text=True)
     assert answer.status_code == 200
@@ -328,7 +330,7 @@ def test_hostile_xml_is_reported_and_reads_no_local_file(web: Web, hostile: byte
 def test_hostile_xml_cannot_be_deposited(web: Web) -> None:
     client = web.client()
     web.login(client)
-    token = _form(web, client, "/deposit")
+    token = _form(client, "/deposit")
     answer = client.post("/deposit", data={"csrf_token": token, "file": _file(XXE_SYSTEM)})
     assert answer.status_code == 422
     assert "root:x:0:0" not in answer.get_data(as_text=True)

@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from lxml import html
+from werkzeug.test import TestResponse
 
 from tests.web_support import (
     SEED_ID,
@@ -20,19 +22,18 @@ from tests.web_support import (
     broken_seed,
     csrf_from,
     html_problems,
-    make_web,
     seed_bytes,
+    web_app,
 )
 
 
 @pytest.fixture
 def web(tmp_path: Path, store_url: str) -> Iterator[Web]:
-    built = make_web(tmp_path, store_url)
-    yield built
-    built.store.close()
+    with web_app(tmp_path, store_url) as built:
+        yield built
 
 
-def _validate(client, data: bytes, name: str = "article.xml"):  # type: ignore[no-untyped-def]
+def _validate(client: FlaskClient, data: bytes, name: str = "article.xml") -> TestResponse:
     token = csrf_from(client.get("/validate").get_data(as_text=True))
     return client.post("/validate", data={"csrf_token": token,
                                           "file": (io.BytesIO(data), name, "text/xml")})

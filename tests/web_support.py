@@ -5,6 +5,8 @@ and a strict HTML checker.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -40,18 +42,23 @@ class Web:
         assert answer.status_code == 302, answer.get_data(as_text=True)
 
 
-def make_web(tmp_path: Path, store_url: str, **overrides: object) -> Web:
-    """The real app on a real store, with the seed loaded and one editor account."""
+@contextmanager
+def web_app(tmp_path: Path, store_url: str, **overrides: object) -> Iterator[Web]:
+    """The real app on a real store, with the seed loaded and one editor account; the store
+    is closed afterwards, so a PostgreSQL test leaves no connection behind."""
     settings = load_settings(
         instance_dir=tmp_path / "instance", database_url=store_url, **overrides
     )
     app = create_app(settings)
     store = services(app).store
-    prepared = prepare(SEED_PATH.read_bytes(), settings=settings, origin="records/seed")
-    assert isinstance(prepared, Prepared), prepared
-    commit(store, prepared, actor="loader")
-    store.add_user(EDITOR, hash_password(PASSWORD))
-    return Web(app, settings, store)
+    try:
+        prepared = prepare(SEED_PATH.read_bytes(), settings=settings, origin="records/seed")
+        assert isinstance(prepared, Prepared), prepared
+        commit(store, prepared, actor="loader")
+        store.add_user(EDITOR, hash_password(PASSWORD))
+        yield Web(app, settings, store)
+    finally:
+        store.close()
 
 
 def seed_bytes() -> bytes:

@@ -29,16 +29,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run a subcommand; each returns its exit code (0 ok, 1 invalid input, 2 unusable)."""
     args = build_parser().parse_args(argv)
-    from app.config import load_settings
+    from app.cli.database import StoreUnavailable
+    from app.config import SettingsError, load_settings
     from app.jats.schemas import SchemaMissingError, schema_directory
 
     try:
         schema_directory(load_settings().schema_dir).check()
-    except SchemaMissingError as exc:
+    except (SettingsError, SchemaMissingError) as exc:
         print(f"jats-oai: {exc}", file=sys.stderr)
         return 2
     try:
         return int(args.func(args) or 0)
+    except StoreUnavailable as exc:
+        print(f"jats-oai: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

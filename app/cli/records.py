@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
+import tomllib
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import quote
 
+from app.cli.database import open_configured_store
+from app.cli.progress import ProgressBar
 from app.config import Settings, load_settings
 from app.ingest import Prepared, content_hash, journal_settings, prepare, store_draft
-from app.store import open_store
 from app.store.base import RecordDraft, SetInfo, Store
 
 ACTOR = "records load"
@@ -110,40 +111,6 @@ def _files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.xml") if p.is_file())
 
 
-class Progress:
-    """A one-line progress bar on a terminal; silent otherwise."""
-
-    def __init__(self, total: int, stream: TextIO, enabled: bool) -> None:
-        self.total, self.stream, self.enabled = total, stream, enabled and total > 0
-        self.start = self.last = time.monotonic()
-        self.done = 0
-
-    def step(self, n: int = 1) -> None:
-        self.done += n
-        now = time.monotonic()
-        if self.enabled and (now - self.last > 0.1 or self.done == self.total):
-            self.last = now
-            width = 30
-            filled = int(width * self.done / self.total)
-            rate = self.done / max(now - self.start, 1e-6)
-            self.stream.write(
-                f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}"
-                f" files, {rate:,.0f}/s "
-            )
-            self.stream.flush()
-
-    def message(self, line: str) -> None:
-        """A line above the bar (the bar is redrawn on the next step)."""
-        clear = "\r\x1b[K" if self.enabled else ""
-        self.stream.write(f"{clear}{line}\n")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
 def load_folder(
     root: Path,
     *,
@@ -163,14 +130,12 @@ def load_folder(
     prefix = str(root) if root.is_file() else str(root) + os.sep
     files = _files(root)
     report = LoadReport(files=len(files))
-    journals = journal_settings((root if root.is_dir() else root.parent) / "journals.toml")
-    if not journals:
-        journals = journal_settings(settings.records_dir / "journals.toml")
+    journals = _journals(root, settings)
     loaded = {o: (i, h) for i, o, h in store.iter_loaded(prefix) if o is not None}
     seen: dict[str, Path] = {}
     rejected_origins: set[str] = set()
     named: dict[str, SetInfo] = {}  # sets already stored by this load
-    bar = Progress(len(files), err, progress)
+    bar = ProgressBar(len(files), err, progress, rate=True)
 
     todo: list[Path] = []
     for path in files:
@@ -228,6 +193,23 @@ def load_folder(
     return report
 
 
+class JournalsError(Exception):
+    """A journals.toml that cannot be read: nothing is loaded, since its defaults decide sets."""
+
+
+def _journals(root: Path, settings: Settings) -> dict[str, dict[str, object]]:
+    """The journals.toml beside the loaded folder, else the one in the records folder."""
+    for folder in (root if root.is_dir() else root.parent, settings.records_dir):
+        path = folder / "journals.toml"
+        try:
+            table = journal_settings(path)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise JournalsError(f"{path} cannot be read: {exc}") from None
+        if table:
+            return table
+    return {}
+
+
 def _hash_file(path: Path) -> str | None:
     try:
         return content_hash(path.read_bytes())
@@ -262,7 +244,7 @@ def _load(args: argparse.Namespace) -> int:
     if not root.exists():
         print(f"error: {root}: no such folder or file", file=sys.stderr)
         return 2
-    store = open_store(settings.effective_database_url)
+    store = open_configured_store(settings)
     try:
         report = load_folder(
             root,
@@ -273,6 +255,9 @@ def _load(args: argparse.Namespace) -> int:
             progress=sys.stderr.isatty(),
             full=args.full,
         )
+    except JournalsError as exc:
+        print(f"error: {exc}; nothing was loaded", file=sys.stderr)
+        return 2
     finally:
         store.close()
     print(f"{_shown(root.resolve())}: {report.line()}")
@@ -307,7 +292,7 @@ def export_store(store: Store, root: Path) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     settings = load_settings()
-    store = open_store(settings.effective_database_url)
+    store = open_configured_store(settings)
     try:
         count = export_store(store, args.path)
     finally:

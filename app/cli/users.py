@@ -11,6 +11,7 @@ import getpass
 import re
 import sys
 
+from app.cli.database import open_configured_store
 from app.config import load_settings
 from app.web.passwords import hash_password, hash_token, new_token
 
@@ -33,12 +34,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     token.set_defaults(func=_token)
 
 
-def _open_store():  # type: ignore[no-untyped-def]
-    from app.store import open_store
-
-    return open_store(load_settings().effective_database_url)
-
-
 def _read_password(from_stdin: bool) -> str | None:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
@@ -58,7 +53,7 @@ def _add(args: argparse.Namespace) -> int:
         print(f"error: {args.name!r} is not a usable name (1-64 letters, digits, . _ @ -, "
               "starting with a letter or digit)", file=sys.stderr)
         return 1
-    store = _open_store()
+    store = open_configured_store(load_settings())
     try:
         if store.user(args.name) is not None:
             print(f"error: the account {args.name!r} exists already", file=sys.stderr)
@@ -78,7 +73,7 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _token(args: argparse.Namespace) -> int:
-    store = _open_store()
+    store = open_configured_store(load_settings())
     try:
         if store.user(args.name) is None:
             print(f"error: there is no account {args.name!r} "

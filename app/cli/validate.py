@@ -11,8 +11,8 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
 
+from app.cli.progress import ProgressBar
 from app.config import Settings, load_settings
 from app.jats.schemas import SchemaDirectory, schema_directory
 from app.jats.validation import ValidationReport, validate, validate_file
@@ -91,33 +91,6 @@ def collect(paths: list[str]) -> Inputs:
     return inputs
 
 
-class _Progress:
-    """A one-line bar on stderr, redrawn in place; silent unless asked or on a terminal."""
-
-    def __init__(self, total: int, stream: TextIO, enabled: bool) -> None:
-        self.total, self.stream, self.enabled, self.done = total, stream, enabled, 0
-        self.shown = 0
-
-    def step(self, name: str) -> None:
-        if not self.enabled:
-            return
-        self.done += 1
-        width = 30
-        filled = int(width * self.done / max(self.total, 1))
-        label = name if len(name) <= 40 else "…" + name[-39:]
-        line = f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} {label:<40}"
-        self.shown = max(self.shown, len(line))
-        self.stream.write("\r" + line)
-        self.stream.flush()
-
-    def close(self) -> None:
-        """Wipe the bar (however wide it grew) so that report lines start clean."""
-        if self.enabled and self.shown:
-            self.stream.write("\r" + " " * self.shown + "\r")
-            self.stream.flush()
-            self.shown = 0
-
-
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -164,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     files = inputs.files
     many = len(files) >= PROGRESS_MIN_FILES or inputs.folders > 0
-    progress = _Progress(len(files), sys.stderr,
+    progress = ProgressBar(len(files), sys.stderr,
                          args.progress or (many and sys.stderr.isatty()))
     worst = 0
     reports = []

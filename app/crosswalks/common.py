@@ -8,6 +8,7 @@ forbids, a broken language tag, or a text node too long for a harvester's parser
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 
@@ -33,17 +34,30 @@ _CC = re.compile(
 )
 ACCESS_RIGHTS = ("open", "embargoed", "restricted", "metadata")
 
+# The same values (names, titles, abstracts) are cleaned again by every format of a record;
+# the shorter ones are remembered, so the cache stays small whatever the records hold.
+_CACHED_CHARS = 4_000
+
 
 def clean(text: str | None) -> str:
     """One line of XML-safe text: characters XML forbids dropped, whitespace collapsed, and no
     longer than :data:`MAX_VALUE_CHARS`."""
     if not text:
         return ""
+    if len(text) <= _CACHED_CHARS:
+        return _clean_short(text)
+    return _clean(text)
+
+
+def _clean(text: str) -> str:
     line = " ".join(xml_safe(text).split())
     if len(line) > MAX_VALUE_CHARS:
         cut = line[: MAX_VALUE_CHARS - 1]
         line = (cut.rsplit(" ", 1)[0] if " " in cut[-200:] else cut) + "…"
     return line
+
+
+_clean_short = functools.lru_cache(maxsize=1024)(_clean)
 
 
 def xml_lang(tag: str | None) -> str | None:

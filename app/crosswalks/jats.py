@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import hashlib
 import html.entities
 import os
@@ -48,6 +49,7 @@ SCHEMA_PATH = "/schemas/jats-ns-1.3/"
 DERIVATION = "1"  # bump when the derivation below changes, so cached copies are rebuilt
 
 _compiled: dict[Path, etree.XMLSchema] = {}
+_compiled_for: dict[Path | str, etree.XMLSchema] = {}
 _compile_lock = threading.Lock()
 _validate_lock = threading.Lock()
 
@@ -130,12 +132,16 @@ def derived_schema_dir(schema_dir: Path) -> Path:
 
 def derived_schema(schema_dir: Path) -> etree.XMLSchema:
     """The compiled namespaced JATS schema (compiled once per process and schema folder)."""
+    found = _compiled_for.get(schema_dir)  # every render asks: spare it resolving the path
+    if found is not None:
+        return found
     key = Path(schema_dir).resolve()
     with _compile_lock:
         if key not in _compiled:
             driver = derived_schema_dir(key) / DRIVER
             parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
             _compiled[key] = etree.XMLSchema(etree.parse(str(driver), parser))
+        _compiled_for[schema_dir] = _compiled[key]
         return _compiled[key]
 
 
@@ -151,10 +157,14 @@ def to_namespace(article: etree._Element) -> etree._Element:
         out.set(_attribute_name(name), value)
     out.text = source.text
     out.extend(list(source))
-    for el in out.iter(etree.Element):
-        if el is not out:
-            el.tag = _element_name(el.tag, _in_unbound_math(el))
-            for name in list(el.attrib):
+    # Found once per tree, not by walking up from every element.
+    in_math = {d for m in out.iter(*MATH_TAGS) for d in m.iterdescendants(etree.Element)}
+    for el in out.iterdescendants(etree.Element):
+        tag = el.tag
+        el.tag = _element_name(tag, tag == "math" or el in in_math)
+        attributes = el.keys()
+        for name in attributes:
+            if ":" in name and not name.startswith("{"):
                 fixed = _attribute_name(name)
                 if fixed != name:
                     value = el.attrib.pop(name)
@@ -188,16 +198,13 @@ def _expand_entities(root: etree._Element) -> None:
         parent.remove(ref)
 
 
-def _in_unbound_math(el: etree._Element) -> bool:
-    """True inside a ``<math>`` written without prefix or namespace: the MathML DTD module
-    declares its namespace as a defaulted ``xmlns`` attribute, so the DOCTYPE supplied it."""
-    if el.tag == "math":
-        return True
-    return any(a.tag == "math" or a.tag == f"{{{MML_NS}}}math" for a in el.iterancestors()) and (
-        "{" not in el.tag and ":" not in el.tag
-    )
+# A MathML ``<math>`` written bare, with an unbound ``mml:`` prefix, or in the MathML
+# namespace: the MathML DTD module declares that namespace as a defaulted ``xmlns`` attribute,
+# so the DOCTYPE supplied it to the elements below it that have none.
+MATH_TAGS = ("math", "mml:math", f"{{{MML_NS}}}math")
 
 
+@functools.lru_cache(maxsize=4096)
 def _element_name(tag: str, mathml: bool = False) -> str:
     if mathml and not tag.startswith("{") and ":" not in tag:
         return f"{{{MML_NS}}}{tag}"

@@ -40,6 +40,10 @@ COAR_ACCESS_RIGHTS = {
 }
 JOURNAL_ARTICLE = ("http://purl.org/coar/resource_type/c_6501", "journal article")
 VERSION_OF_RECORD = ("http://purl.org/coar/version/c_970fb48d4fbd8a85", "VoR")
+# A preprint (JATS article-type "preprint") is the COAR "preprint" resource type, in the JAV
+# version "Submitted Manuscript Under Review": what oai_dc says of it with submittedVersion.
+PREPRINT = ("http://purl.org/coar/resource_type/c_816b", "preprint")
+SUBMITTED_VERSION = ("http://purl.org/coar/version/c_71e4c1898caa6e32", "SMUR")
 ALTERNATE_IDS = {"doi": "DOI", "pmid": "PMID", "pmcid": "PMCID", "arxiv": "arXiv"}
 FULL_TEXT_TYPES = {".pdf": "application/pdf", ".epub": "application/epub+zip"}
 
@@ -220,8 +224,10 @@ def resource(article: Article, context: RenderContext) -> etree._Element:
         _add(root, DC, "language", language)
     if clean(article.publisher_name):
         _add(root, DC, "publisher", clean(article.publisher_name))
-    _add(root, NS, "resourceType", JOURNAL_ARTICLE[1], resourceTypeGeneral="literature",
-         uri=JOURNAL_ARTICLE[0])
+    preprint = (article.article_type or "").lower() == "preprint"
+    kind, version = (PREPRINT, SUBMITTED_VERSION) if preprint else (
+        JOURNAL_ARTICLE, VERSION_OF_RECORD)
+    _add(root, NS, "resourceType", kind[1], resourceTypeGeneral="literature", uri=kind[0])
     for abstract in article.abstracts:
         if clean(abstract.text):
             _add(root, DC, "description", clean(abstract.text), lang=abstract.lang)
@@ -232,7 +238,7 @@ def resource(article: Article, context: RenderContext) -> etree._Element:
         name = license_name(article.license_url) or clean(article.license_text) or None
         _add(root, NS, "licenseCondition", name or clean(article.license_url),
              uri=clean(article.license_url) or None)
-    _add(root, NS, "version", VERSION_OF_RECORD[1], uri=VERSION_OF_RECORD[0])
+    _add(root, NS, "version", version[1], uri=version[0])
     for url, mime in _full_text_files(article):
         _add(root, NS, "file", url, accessRightsURI=uri, mimeType=mime, objectType="fulltext")
     _citation(root, article)

@@ -26,7 +26,6 @@ from app.jats.model import (
 )
 from app.jats.text import (
     BLOCK,
-    JATS_NAMESPACE_HINTS,
     XLINK_NS,
     XML_LANG,
     abstract_text,
@@ -85,12 +84,6 @@ MONTHS = {
 OPEN_LICENSE_TYPES = ("open-access", "open", "creative-commons", "cc", "public-domain", "free")
 # self-uri content types of a web page (any other names a file).
 PAGE_TYPES = frozenset({"html", "text/html", "landing-page", "abstract", "article"})
-# Whether any element is in a JATS namespace: one pass in libxml2 instead of one in Python.
-_HAS_JATS_NAMESPACE = etree.XPath(
-    "boolean(descendant-or-self::*[{}])".format(
-        " or ".join(f"contains(namespace-uri(), '{hint}')" for hint in JATS_NAMESPACE_HINTS)
-    )
-)
 
 
 class ArticleError(ValueError):
@@ -180,7 +173,7 @@ def _plain_article(root: etree._Element) -> etree._Element:
         found = next((e for e in root.iter() if local(e.tag) == "article"), None)
     if found is None:
         raise ArticleError(f"no <article> element in <{local(root.tag)}>")
-    if not _HAS_JATS_NAMESPACE(found):
+    if not _has_jats_namespace(found):
         return found
     plain = copy.deepcopy(found)
     for el in plain.iter():
@@ -188,6 +181,13 @@ def _plain_article(root: etree._Element) -> etree._Element:
             el.tag = local(el.tag)
     etree.cleanup_namespaces(plain)
     return plain
+
+
+def _has_jats_namespace(root: etree._Element) -> bool:
+    """Whether any element is in a JATS namespace: a document uses few distinct tags, so they
+    are gathered first and only those are looked at."""
+    tags = {el.tag for el in root.iter(etree.Element)}
+    return any(_jats_ns(tag) for tag in tags)
 
 
 def _href(el: etree._Element) -> str:
@@ -222,6 +222,13 @@ def _path(parent: etree._Element | None, path: str) -> list[etree._Element]:
 
 
 def _first_text(parent: etree._Element | None, path: str) -> str | None:
+    if parent is not None and "/" not in path:  # the common case, without building lists
+        for el in parent:
+            if local(el.tag) == path:
+                text = text_of(el)
+                if text:
+                    return text
+        return None
     for el in _path(parent, path):
         text = text_of(el)
         if text:
@@ -876,7 +883,8 @@ def _reference(ref: etree._Element, cites: list[etree._Element]) -> Reference:
         for name in names:
             for el in parts.get(name, ()):
                 if el not in in_groups:
-                    value = title_text(el)
+                    # A leaf (most parts are) has only its text: no markers to drop.
+                    value = title_text(el) if len(el) else normalise_space(el.text or "")
                     if value:
                         return value
         return None

@@ -97,7 +97,9 @@ def is_jats_namespace(namespace: str | None) -> bool:
 
 def normalise_space(text: str) -> str:
     """Collapse every run of white space to one space and trim; drop characters XML forbids."""
-    text = " ".join(xml_safe(text).split())
+    if _NOT_XML.search(text) is not None:
+        text = xml_safe(text)
+    text = " ".join(text.split())
     if " ," in text or " ." in text:
         text = _SPACE_BEFORE_STOP.sub(r"\1", text)
     return text
@@ -205,12 +207,15 @@ def _flatten(
                 out.append(tex_to_text("".join(child.itertext())))
             elif name == "alternatives":
                 out.append(_alternatives(child, drop))
-            elif name in blocks:
-                out.append(" " + _flatten(child, drop, blocks) + " ")
-            elif name in WORD_PARTS and _follows_word_part(child):
-                out.append(" " + _flatten(child, drop, blocks))
             else:
-                out.append(_flatten(child, drop, blocks))
+                # Most tagged parts are leaves: their text needs no walk of its own.
+                inner = _flatten(child, drop, blocks) if len(child) else child.text or ""
+                if name in blocks:
+                    out.append(" " + inner + " ")
+                elif name in WORD_PARTS and _follows_word_part(child):
+                    out.append(" " + inner)
+                else:
+                    out.append(inner)
         if child.tail:
             out.append(child.tail)
     return "".join(out)

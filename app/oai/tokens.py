@@ -18,6 +18,7 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from app.store.base import Window
 
@@ -49,6 +50,7 @@ class HarvestState:
         return self.issued + lifetime
 
 
+@lru_cache(maxsize=8)
 def _key(secret: str) -> bytes:
     return hashlib.sha256(b"jats-oai resumption token\x00" + secret.encode()).digest()
 

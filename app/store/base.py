@@ -109,7 +109,7 @@ class Framer(Protocol):
         ...
 
 
-#: One row of a framed harvest page: (datestamp in UTC Unix seconds, identifier, deleted,
+#: One row of a framed harvest page: (datestamp in UTC Unix seconds, identifier, deleted (truthy),
 #: fragment or None when the record's payload could not be framed).
 FramedRow = tuple[int, str, bool, bytes | None]
 

@@ -158,9 +158,7 @@ class SqlStore(Store):
                 )
             header = _header(draft.identifier, stamp, False, set_specs)
             if row is not None:
-                db.execute(
-                    "DELETE FROM framed_records WHERE identifier = ?", (draft.identifier,)
-                )
+                db.execute("DELETE FROM framed_records WHERE identifier = ?", (draft.identifier,))
             if draft.formats:
                 db.executemany(
                     "INSERT INTO framed_records (prefix, datestamp, identifier, deleted, seq,"
@@ -225,9 +223,7 @@ class SqlStore(Store):
                 rows.append(("", stamp, identifier, True, seq, framer.deleted(header)))
                 continue
             for prefix, payload in payloads.get(identifier, []):
-                rows.append(
-                    (prefix, stamp, identifier, False, seq, framer.record(header, payload))
-                )
+                rows.append((prefix, stamp, identifier, False, seq, framer.record(header, payload)))
         if rows:
             db.executemany(
                 "INSERT INTO framed_records (prefix, datestamp, identifier, deleted, seq,"
@@ -425,9 +421,9 @@ class SqlStore(Store):
     def _framed_queries(
         self, window: Window, after: tuple[datetime, str] | None, limit: int
     ) -> list[tuple[str, list[Any]]]:
-        """The queries of one framed page: one index range within a set; otherwise two
-        ranges of the table's own key, the live records in the format and the deleted ones
-        (prefix ``''``), merged afterwards."""
+        """The query of one framed page: one index range within a set; otherwise two
+        ranges of the table's own key in one statement, the live records in the format and
+        then the deleted ones (prefix ``''``), which :meth:`list_framed` merges."""
         if window.prefix is None:
             raise ValueError("a framed page needs the window's metadata format")
         if window.set_spec is not None:
@@ -443,29 +439,28 @@ class SqlStore(Store):
                 )
             ]
         where, params = self._framed_where(window, after, "f")
-        query = (
+        one = (
             "SELECT f.datestamp, f.identifier, f.deleted, f.fragment FROM framed_records f"
             f" WHERE f.prefix = ?{where} AND f.seq <= ?"
             " ORDER BY f.datestamp, f.identifier LIMIT ?"
         )
         return [
-            (query, [window.prefix, *params, window.max_seq, limit]),
-            (query, ["", *params, window.max_seq, limit]),
+            (
+                f"SELECT * FROM ({one}) live UNION ALL SELECT * FROM ({one}) gone",
+                [window.prefix, *params, window.max_seq, limit, "", *params, window.max_seq, limit],
+            )
         ]
 
     def list_framed(
         self, window: Window, after: tuple[datetime, str] | None, limit: int
     ) -> list[FramedRow]:
-        queries = self._framed_queries(window, after, limit)
+        ((query, params),) = self._framed_queries(window, after, limit)
         with self._connection() as db:
-            results = [db.execute(q, p).fetchall() for q, p in queries]
-        if len(results) == 1:
-            return [(d, i, bool(x), f) for d, i, x, f in results[0]]
-        live, gone = results
-        if not gone:
-            return [(d, i, False, f) for d, i, _, f in live]
-        merged = sorted([*live, *gone], key=lambda r: (r[0], r[1]))[:limit]
-        return [(d, i, bool(x), f) for d, i, x, f in merged]
+            rows = db.execute(query, params).fetchall()
+        if window.set_spec is None and any(row[2] for row in rows):
+            # Deleted records (prefix '') came after the live ones: merge the two ranges.
+            rows = sorted(rows, key=lambda r: (r[0], r[1]))[:limit]
+        return rows
 
     def count(self, window: Window) -> int:
         if window.prefix is None:

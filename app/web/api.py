@@ -16,7 +16,7 @@ from app.web import citation
 from app.web.auth import token_required
 from app.web.blueprint import bp
 from app.web.deposit import DepositError, Outcome, deposit_new, replace, withdraw
-from app.web.uploads import UploadError, from_body
+from app.web.uploads import UploadError, from_body, upload_limit
 
 
 def _header_json(local_id: str, header: Header) -> dict[str, Any]:
@@ -45,15 +45,11 @@ def _refused(exc: DepositError | UploadError) -> Any:
     return jsonify(body), exc.status
 
 
-def _limit() -> int:
-    return services(current_app).settings.max_upload_bytes
-
-
 @bp.route("/api/articles", methods=["POST"])
 @token_required
 def api_deposit() -> Any:
     try:
-        outcome = deposit_new(from_body(request, _limit()), g.api_user)
+        outcome = deposit_new(from_body(request, upload_limit()), g.api_user)
     except (UploadError, DepositError) as exc:
         return _refused(exc)
     response = jsonify(_outcome_json(outcome))
@@ -74,7 +70,7 @@ def api_article(local_id: str) -> Any:
 @token_required
 def api_replace(local_id: str) -> Any:
     try:
-        outcome = replace(local_id, from_body(request, _limit()), g.api_user)
+        outcome = replace(local_id, from_body(request, upload_limit()), g.api_user)
     except (UploadError, DepositError) as exc:
         return _refused(exc)
     return jsonify(_outcome_json(outcome))

@@ -38,6 +38,12 @@ def oai_identifier(settings: Settings, local_id: str) -> str:
     return f"oai:{settings.repository_identifier}:{local_id}"
 
 
+def local_id_of(settings: Settings, identifier: str) -> str:
+    """The local part of an OAI identifier (the page address); a local one is kept as it is."""
+    prefix = oai_identifier(settings, "")
+    return identifier.removeprefix(prefix)
+
+
 def get_record_url(settings: Settings, local_id: str, prefix: str) -> str:
     return (
         f"{oai_base(settings)}?verb=GetRecord&metadataPrefix={quote(prefix, safe='')}"
@@ -89,16 +95,14 @@ def initials(given: str | None) -> str:
 
 
 def highwire_date(article: Article) -> str | None:
-    """Google Scholar wants ``YYYY/MM/DD``, or the year alone when that is all we know."""
+    """Google Scholar reads a full date as ``YYYY/MM/DD`` "or a year alone otherwise"
+    (inclusion guidelines): a month without its day is neither, so it gives the year."""
     issued = article.issued
     if issued is None:
         return None
-    parts = [f"{issued.year:04d}"]
-    if issued.month:
-        parts.append(f"{issued.month:02d}")
-        if issued.day:
-            parts.append(f"{issued.day:02d}")
-    return "/".join(parts)
+    if issued.month and issued.day:
+        return f"{issued.year:04d}/{issued.month:02d}/{issued.day:02d}"
+    return f"{issued.year:04d}"
 
 
 def issn_list(article: Article) -> list[str]:
@@ -314,9 +318,17 @@ def signposting(article: Article, links: Links) -> list[tuple[str, dict[str, str
     return found
 
 
+def header_uri(target: str) -> str:
+    """The target as a URI an HTTP header can carry: a header holds ASCII only, and a Link
+    target is a URI (RFC 8288 section 3), so the non-ASCII characters of an IRI (a Cyrillic
+    landing page) and those a URI never holds ("<", ">", '"', spaces) are percent-encoded
+    (RFC 3987 section 3.1); reserved characters and existing escapes stay as they are."""
+    return quote(target, safe="!#$%&'()*+,/:;=?@[]~")
+
+
 def link_header(entries: list[tuple[str, dict[str, str]]]) -> str:
     parts = []
     for target, attrs in entries:
         params = "".join(f'; {k}="{v}"' for k, v in attrs.items())
-        parts.append(f"<{target}>{params}")
+        parts.append(f"<{header_uri(target)}>{params}")
     return ", ".join(parts)

@@ -18,7 +18,7 @@ from app.store.base import Header
 from app.web.auth import current_user, login_required
 from app.web.blueprint import bp
 from app.web.report import ReportView
-from app.web.uploads import Upload, UploadError, from_form
+from app.web.uploads import Upload, UploadError, from_form, upload_limit
 from app.web.validate import report_view
 
 DEPOSIT_ORIGIN = "deposit"
@@ -126,10 +126,6 @@ def _refused(exc: DepositError | UploadError, back_url: str, back_label: str) ->
     ), exc.status
 
 
-def _limit() -> int:
-    return services(current_app).settings.max_upload_bytes
-
-
 @bp.route("/deposit", methods=["GET", "POST"])
 @login_required
 def deposit_page() -> Any:
@@ -137,7 +133,8 @@ def deposit_page() -> Any:
         return render_template("deposit.html")
     back = url_for("web.deposit_page")
     try:
-        outcome = deposit_new(from_form(request, _limit(), allow_paste=False), current_user() or "")
+        upload = from_form(request, upload_limit(), allow_paste=False)
+        outcome = deposit_new(upload, current_user() or "")
     except (UploadError, DepositError) as exc:
         return _refused(exc, back, "Back to the deposit form")
     flash(f"Deposited '{outcome.identifier}': it is live in OAI-PMH now.")
@@ -151,7 +148,7 @@ def deposit_page() -> Any:
 def replace_page(local_id: str) -> Any:
     back = url_for("web.article_page", local_id=local_id)
     try:
-        upload = from_form(request, _limit(), allow_paste=False)
+        upload = from_form(request, upload_limit(), allow_paste=False)
         outcome = replace(local_id, upload, current_user() or "")
     except (UploadError, DepositError) as exc:
         return _refused(exc, back, "Back to the article")

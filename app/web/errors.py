@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, render_template, request
+from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from app.factory import services
 from app.web.blueprint import bp
-from app.web.uploads import too_large
+from app.web.uploads import too_large, upload_limit
 
 
 def _answer(status: int, title: str, message: str) -> Any:
@@ -20,8 +19,8 @@ def _answer(status: int, title: str, message: str) -> Any:
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(exc: RequestEntityTooLarge) -> Any:
-    limit = services(current_app).settings.max_upload_bytes
-    return _answer(413, "File too large", too_large(limit, request.content_length).message)
+    message = too_large(upload_limit(), request.content_length).message
+    return _answer(413, "File too large", message)
 
 
 @bp.errorhandler(HTTPException)

@@ -12,8 +12,11 @@ from flask import Response, abort, current_app, render_template, request, url_fo
 
 from app.crosswalks.registry import formats as registered_formats
 from app.factory import services
+from app.jats.article import read_article
 from app.jats.identity import CONVENTION_SETS
 from app.jats.model import Article
+from app.jats.parsing import parse
+from app.jats.schemas import schema_directory
 from app.store.base import Header, SetInfo
 from app.web import citation
 from app.web.auth import current_user
@@ -106,15 +109,8 @@ def issue_page(series: str, issue: str) -> Any:
     return render_template("issue.html", info=info, series=parent, entries=entries)
 
 
-def _local_id(header: Header) -> str:
-    settings = services(current_app).settings
-    prefix = f"oai:{settings.repository_identifier}:"
-    ident = header.identifier
-    return ident[len(prefix):] if ident.startswith(prefix) else ident
-
-
 def _entry(header: Header, summary: dict[str, object]) -> dict[str, Any]:
-    local_id = _local_id(header)
+    local_id = citation.local_id_of(services(current_app).settings, header.identifier)
     authors = summary.get("authors") or []
     names = [str(a) for a in authors] if isinstance(authors, list) else []
     fpage, lpage = summary.get("fpage"), summary.get("lpage")
@@ -151,10 +147,6 @@ class _ArticleCache:
 
 def _read(source: bytes) -> Article:
     """Parse the stored JATS with the hardened parser; it was validated when it came in."""
-    from app.jats.article import read_article
-    from app.jats.parsing import parse
-    from app.jats.schemas import schema_directory
-
     settings = services(current_app).settings
     parsed = parse(source, schema_directory(settings.schema_dir),
                    max_bytes=max(settings.max_upload_bytes, len(source)))

@@ -12,6 +12,7 @@ from typing import Any
 
 from app.jats.messages import explain
 from app.jats.model import Article
+from app.jats.validation import ValidationReport
 
 CONTEXT_LINES = 2
 MAX_SHOWN_PER_KIND = 50
@@ -196,7 +197,7 @@ def preview_of(
 
 
 def build(
-    report: Any, data: bytes, *, filename: str | None, preview: Preview | None
+    report: ValidationReport, data: bytes, *, filename: str | None, preview: Preview | None
 ) -> ReportView:
     """Group the validator's errors by kind, in the order each kind first appears."""
     lines = source_lines(data) if report.errors else []
@@ -204,7 +205,7 @@ def build(
         Problem(
             line=err.line, column=err.column,
             path=err.path, kind=err.kind,
-            message=err.message, severity=getattr(err, "severity", "error") or "error",
+            message=err.message, severity=err.severity or "error",
             excerpt=excerpt(lines, err.line),
         )
         for err in report.errors
@@ -219,7 +220,7 @@ def build(
     )
     return ReportView(
         valid=bool(report.valid), usable=bool(report.usable), schema=report.schema,
-        tag_set=getattr(report, "tag_set", None), version=getattr(report, "version", None),
+        tag_set=report.tag_set, version=report.version,
         filename=filename, size=len(data), groups=groups, preview=preview,
         problems=problems,
     )

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Request
+from flask import Request, current_app
+
+from app.factory import services
 
 XML_TYPES = frozenset({"application/xml", "text/xml", "application/jats+xml"})
 GENERIC_TYPES = frozenset({"", "application/octet-stream"})
@@ -28,6 +30,11 @@ class UploadError(Exception):
 class Upload:
     data: bytes
     filename: str | None
+
+
+def upload_limit() -> int:
+    """The size limit of the app serving this request (tests run apps with other limits)."""
+    return services(current_app).settings.max_upload_bytes
 
 
 def megabytes(size: int) -> str:

@@ -16,7 +16,10 @@ from app.jats.schemas import schema_directory
 from app.jats.validation import ValidationReport, validate
 from app.web.blueprint import bp
 from app.web.report import FormatPreview, Preview, ReportView, build, preview_of
-from app.web.uploads import Upload, UploadError, from_body, from_form
+from app.web.uploads import Upload, UploadError, from_body, from_form, upload_limit
+
+#: A preview longer than this is cut: the page stays light, the report still says it is cut.
+MAX_PAYLOAD_CHARS = 60_000
 
 
 def _preview(root: Any, valid: bool) -> Preview | None:
@@ -65,8 +68,6 @@ def _payloads(root: Any, article: Article) -> tuple[FormatPreview, ...]:
         found.append(FormatPreview(prefix, text[:MAX_PAYLOAD_CHARS], None, clipped))
     return tuple(found)
 
-MAX_PAYLOAD_CHARS = 60_000
-
 
 def check(upload: Upload) -> ReportView:
     """Validate with the same engine as ``jats-oai validate`` and preview the metadata."""
@@ -88,16 +89,12 @@ def run_validator(data: bytes, filename: str | None = None) -> ValidationReport:
     )
 
 
-def _limit() -> int:
-    return services(current_app).settings.max_upload_bytes
-
-
 @bp.route("/validate", methods=["GET", "POST"])
 def validate_page() -> Any:
     if request.method == "GET":
         return render_template("validate.html", report=None)
     try:
-        upload = from_form(request, _limit(), allow_paste=True)
+        upload = from_form(request, upload_limit(), allow_paste=True)
     except UploadError as exc:
         return render_template("validate.html", report=None, error=exc.message), exc.status
     view = check(upload)
@@ -109,7 +106,7 @@ def validate_page() -> Any:
 def validate_api() -> Any:
     """The report as JSON: 200 whatever the verdict (``valid`` says it), 4xx for bad requests."""
     try:
-        upload = from_body(request, _limit())
+        upload = from_body(request, upload_limit())
     except UploadError as exc:
         return jsonify(error=exc.message), exc.status
     return jsonify(check(upload).as_dict())
