@@ -15,6 +15,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sickle import Sickle
@@ -22,6 +23,9 @@ from sickle import Sickle
 from app.config import REPO_ROOT
 from tests.server import RunningServer, command, start_server
 from tests.web_support import PASSWORD, SEED_ID, broken_seed, variant
+
+if TYPE_CHECKING:  # imported in the fixture, after the check that Chromium is there
+    from playwright.sync_api import Browser, Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -53,7 +57,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
 
 
 @pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
+def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is missing ({CHROMIUM}): apt-get install chromium")
     from playwright.sync_api import sync_playwright
@@ -66,7 +70,7 @@ def browser():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def page(browser):  # type: ignore[no-untyped-def]
+def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     opened = context.new_page()
     opened.set_default_timeout(20_000)
@@ -74,7 +78,9 @@ def page(browser):  # type: ignore[no-untyped-def]
     context.close()
 
 
-def test_an_invalid_file_shows_its_errors(server: RunningServer, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_invalid_file_shows_its_errors(
+    server: RunningServer, page: Page, tmp_path: Path
+) -> None:
     data, line = broken_seed()
     path = tmp_path / "broken.xml"
     path.write_bytes(data)
@@ -91,7 +97,7 @@ def test_an_invalid_file_shows_its_errors(server: RunningServer, page, tmp_path:
     page.screenshot(path=str(ARTIFACTS / "validation-report.png"), full_page=True)
 
 
-def test_the_seed_article_page(server: RunningServer, page) -> None:  # type: ignore[no-untyped-def]
+def test_the_seed_article_page(server: RunningServer, page: Page) -> None:
     page.goto(f"{server.url}/articles/{SEED_ID}")
     assert page.locator("h1").count() == 1
     assert page.inner_text("h1").startswith("The evolution of the Soviet")
@@ -100,8 +106,8 @@ def test_the_seed_article_page(server: RunningServer, page) -> None:  # type: ig
     page.screenshot(path=str(ARTIFACTS / "article-page.png"), full_page=True)
 
 
-def test_an_editor_deposits_finds_and_withdraws_an_article(  # type: ignore[no-untyped-def]
-    server: RunningServer, page, tmp_path: Path
+def test_an_editor_deposits_finds_and_withdraws_an_article(
+    server: RunningServer, page: Page, tmp_path: Path
 ) -> None:
     path = tmp_path / "6001.xml"
     path.write_bytes(variant("6001", fpage="5", lpage="17", title=NEW_TITLE))

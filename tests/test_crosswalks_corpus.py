@@ -25,7 +25,7 @@ from app.jats.validation import validate_file
 
 SEED = REPO_ROOT / "records" / "history" / "2023" / "04" / "5763.xml"
 CORPUS = load_settings().schema_dir.parent / "corpus" / "jats-real"
-CYRILLIC = CORPUS.parent / "jats-cyrillic"  # references and names in Cyrillic, beyond the brief
+CYRILLIC = CORPUS.parent / "jats-cyrillic"  # Ukrainian and Russian metadata
 FILES = [SEED, *sorted(CORPUS.glob("*.xml")), *sorted(CYRILLIC.glob("*.xml"))]
 MAY_DECLINE = {"jats"}
 OAIRE = {"oaire": openaire.NS, "datacite": openaire.DATACITE}

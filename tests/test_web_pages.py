@@ -147,6 +147,17 @@ def test_a_month_without_its_day_gives_google_scholar_the_year(web: Web) -> None
     assert dates == [["2023"], ["2023/03/07"]]
 
 
+def test_a_preprint_is_typed_as_one_in_the_dublin_core_tags(web: Web) -> None:
+    """The page's DC.type says what the record's oai_dc says (info:eu-repo-Types, OpenAIRE
+    Guidelines v3): a JATS article-type="preprint" is info:eu-repo/semantics/preprint."""
+    client = web.client()
+    web.login(client)
+    data = variant("7004").replace(b"<article ", b'<article article-type="preprint" ', 1)
+    assert _deposit(client, data).status_code == 303
+    doc = html.document_fromstring(client.get("/articles/history/7004").data)
+    assert _meta(doc, "DC.type") == ["Text", "info:eu-repo/semantics/preprint"]
+
+
 def test_a_landing_page_outside_ascii_is_percent_encoded_in_the_link_header(web: Web) -> None:
     """RFC 8288 section 3: a Link target is a URI, and a header carries ASCII only; the IRI of
     a Cyrillic landing page is mapped to its URI (RFC 3987 section 3.1), never sent raw."""

@@ -209,7 +209,9 @@ def dublin_core_tags(article: Article, links: Links) -> list[tuple[str, str, str
     if article.lang:
         tags.append(("DC.language", article.lang, None))
     tags.append(("DC.type", "Text", None))
-    tags.append(("DC.type", "info:eu-repo/semantics/article", None))
+    preprint = (article.article_type or "").lower() == "preprint"  # as oai_dc types it
+    tags.append(("DC.type", f"info:eu-repo/semantics/{'preprint' if preprint else 'article'}",
+                 None))
     if article.journal_title:
         tags.append(("DC.source", article.journal_title, None))
     for issn in issn_list(article):
