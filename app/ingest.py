@@ -13,11 +13,12 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from app.config import Settings
 from app.crosswalks.registry import CrosswalkError, Document, RenderContext, formats
 from app.jats.article import ArticleError, read_article
-from app.jats.identity import identify, series
+from app.jats.identity import identify, local_identifier, series
 from app.jats.messages import Problem
 from app.jats.model import Article
 from app.jats.schemas import schema_directory
@@ -60,6 +61,21 @@ def journal_settings(path: Path) -> dict[str, dict[str, object]]:
         return tomllib.load(fh)
 
 
+def context_for(article: Article, settings: Settings) -> RenderContext:
+    """The render context of an article not being loaded (a preview, ``jats-oai convert``).
+
+    A ``journals.toml`` that cannot be read is logged and ignored here: a preview must not
+    fail on it, whereas a load stops (``records load`` reports it).
+    """
+    path = Path(settings.records_dir) / "journals.toml"
+    try:
+        journals = journal_settings(path)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        log.warning("%s cannot be read (%s); no journal setting applies", path, exc)
+        journals = {}
+    return render_context(article, settings, journals.get(series(article), {}))
+
+
 def _reject(report: ValidationReport, kind: str, message: str) -> Rejected:
     report.errors.append(Problem(kind, message))
     report.valid = False
@@ -67,7 +83,37 @@ def _reject(report: ValidationReport, kind: str, message: str) -> Rejected:
 
 
 def article_url(settings: Settings, identifier: str) -> str:
-    return f"{settings.public_url.rstrip('/')}/articles/{identifier}"
+    """Our article page; a DOI-derived identifier may hold ``%`` or ``<``, so it is quoted."""
+    return f"{settings.public_url.rstrip('/')}/articles/{quote(identifier, safe='/')}"
+
+
+def jats_url(settings: Settings, identifier: str) -> str:
+    return f"{settings.public_url.rstrip('/')}/jats/{quote(identifier, safe='/')}"
+
+
+def journal_default_access(journal: Mapping[str, object]) -> str | None:
+    """The journal's stated access right (``journals.toml``), for records that state none."""
+    value = journal.get("default_access_right")
+    return value if isinstance(value, str) and value else None
+
+
+def render_context(
+    article: Article, settings: Settings, journal: Mapping[str, object]
+) -> RenderContext:
+    """Where a record is served from, as every crosswalk sees it.
+
+    One builder for the loader, the deposit form, the preview and ``jats-oai convert``, so a
+    preview shows exactly what a harvester will get once the record is stored.
+    """
+    local = local_identifier(article)
+    return RenderContext(
+        oai_identifier=f"oai:{settings.repository_identifier}:{local}",
+        landing_url=article.landing_page or article_url(settings, local),
+        jats_url=jats_url(settings, local),
+        default_access_right=journal_default_access(journal),
+        public_url=settings.public_url,
+        schema_dir=settings.schema_dir,
+    )
 
 
 def prepare(
@@ -100,20 +146,11 @@ def prepare(
     if journals is None:
         journals = journal_settings(settings.records_dir / "journals.toml")
     journal = journals.get(series(article), {})
-    default_access = journal.get("default_access_right")
-    access = article.access_right or (str(default_access) if default_access else None)
+    context = render_context(article, settings, journal)
+    access = article.access_right or context.default_access_right
     identity = identify(article, access)
     sets = _named_sets(identity.sets, journal)
-    base = settings.public_url.rstrip("/")
     ours = article_url(settings, identity.identifier)
-    context = RenderContext(
-        oai_identifier=f"oai:{settings.repository_identifier}:{identity.identifier}",
-        landing_url=article.landing_page or ours,
-        jats_url=f"{base}/jats/{identity.identifier}",
-        default_access_right=str(default_access) if default_access else None,
-        public_url=settings.public_url,
-        schema_dir=settings.schema_dir,
-    )
     rendered, left_out = render_all(Document(report.root, article), context)
     if REQUIRED_FORMAT not in rendered:
         reason = left_out.get(REQUIRED_FORMAT, "no oai_dc crosswalk is registered")

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tomllib
-from pathlib import Path
 
 from lxml import etree
 
 from app.config import Settings, load_settings
 from app.crosswalks.registry import Document, MetadataFormat, RenderContext, formats
+from app.ingest import context_for
 from app.jats.model import Article
 
 EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
@@ -32,37 +31,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--to", dest="prefix", metavar="PREFIX", help="the metadataPrefix")
     parser.add_argument("--list", action="store_true", help="list the metadata prefixes and exit")
     parser.set_defaults(func=run)
-
-
-def journal_default_access(settings: Settings, series: str) -> str | None:
-    """The journal's stated access right (records/journals.toml), for records that say none."""
-    from app.ingest import journal_settings
-
-    path = Path(settings.records_dir) / "journals.toml"
-    try:
-        journals = journal_settings(path)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        print(f"warning: {path} cannot be read ({exc}); no journal setting applies",
-              file=sys.stderr)
-        return None
-    value = journals.get(series, {}).get("default_access_right")
-    return value if isinstance(value, str) and value else None
-
-
-def render_context(article: Article, settings: Settings) -> RenderContext:
-    """Where the record would be served from once loaded, as the loader computes it."""
-    from app.ingest import article_url
-    from app.jats.identity import local_identifier, series
-
-    local = local_identifier(article)
-    return RenderContext(
-        oai_identifier=f"oai:{settings.repository_identifier}:{local}",
-        landing_url=article.landing_page or article_url(settings, local),
-        jats_url=f"{settings.public_url.rstrip('/')}/jats/{local}",
-        default_access_right=journal_default_access(settings, series(article)),
-        public_url=settings.public_url,
-        schema_dir=settings.schema_dir,
-    )
 
 
 def schema_problems(fmt: MetadataFormat, payload: bytes, settings: Settings) -> list[str]:
@@ -129,7 +97,7 @@ def convert(file: str, fmt: MetadataFormat, settings: Settings) -> int:
         count = sum(1 for p in report.errors if p.severity == "error")
         print(f"note: {file} is not valid JATS ({count} problem(s); run `jats-oai validate`); "
               "the payload shows what can be taken from it", file=sys.stderr)
-    context = render_context(article, settings)
+    context = context_for(article, settings)
     try:
         payload = fmt.render(Document(report.root, article), context)
     except CrosswalkError as exc:

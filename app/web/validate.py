@@ -9,6 +9,7 @@ from lxml import etree
 
 from app.crosswalks.registry import CrosswalkError, Document, formats
 from app.factory import services
+from app.ingest import context_for
 from app.jats.article import ArticleError, read_article
 from app.jats.identity import local_identifier
 from app.jats.model import Article
@@ -49,10 +50,8 @@ def _pretty(payload: bytes) -> str:
 
 def _payloads(root: Any, article: Article) -> tuple[FormatPreview, ...]:
     """Each registered format as ``jats-oai convert`` prints it, or why it cannot be made."""
-    from app.cli.convert import render_context
-
     settings = services(current_app).settings
-    context = render_context(article, settings)
+    context = context_for(article, settings)
     found = []
     for prefix, fmt in formats().items():
         try:
