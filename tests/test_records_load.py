@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import io
 import shutil
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,7 @@ from app.cli import main
 from app.cli.records import LoadReport, export_path, export_store, load_folder
 from app.config import Settings
 from app.ingest import Prepared, commit, prepare
-from app.store.base import Store
+from app.store.base import Store, Window
 from bench.generate import iter_records
 
 SEED = Path("history/2023/04/5763.xml")
@@ -65,12 +67,15 @@ def load(root: Path, settings: Settings, store: Store) -> tuple[LoadReport, str]
 
 def snapshot(store: Store) -> dict[str, tuple]:
     """Every record's header and content hash, deleted ones included."""
-    from app.store.base import Window
-
     w = Window(None, None, None, None, store.current_seq())
     rows = store.list_page(w, None, 10_000, False)
     return {h.identifier: (h.datestamp, h.deleted, h.sets, store.content_hash(h.identifier))
             for h, _ in rows}
+
+
+def payloads(store: Store, identifier: str) -> bytes:
+    """Every rendered format of a record, concatenated."""
+    return b"".join(store.payload(identifier, p) or b"" for p in store.formats_of(identifier))
 
 
 def xml_files(root: Path) -> list[Path]:
@@ -198,11 +203,11 @@ def test_an_invalid_file_is_reported_and_leaves_its_record_alone(
     write(broken, b"<?xml version='1.0'?>\n<article>\n  <front>\n</article>\n")
     clock.now += 3600
     report, err = load(folder, store_settings, store)
-    assert len(report.rejected) >= 2
-    seed_line = next(line for line in report.rejected if "5763.xml" in line)
+    assert len(report.rejected) == 2 and len(report.problems) >= 2
+    seed_line = next(line for line in report.problems if "5763.xml" in line)
     # file:line:col: message (the DTD validator names the line of the element that holds it)
     assert int(seed_line.split(":")[1]) in (11, 45) and "bogus" in seed_line, seed_line
-    broken_line = next(line for line in report.rejected if "not-well-formed.xml" in line)
+    broken_line = next(line for line in report.problems if "not-well-formed.xml" in line)
     assert broken_line.split(":")[1] == "4", broken_line
     assert seed_line in err and broken_line in err
     assert snapshot(store) == before  # the old version of the seed is still live, unchanged
@@ -213,8 +218,9 @@ def test_two_files_of_one_record_are_refused(
 ) -> None:
     shutil.copy(folder / SEED, folder / "copy-of-5763.xml")
     report, _ = load(folder, store_settings, store)
-    assert len(report.rejected) == 1
-    assert "history/5763" in report.rejected[0] and "one file per record" in report.rejected[0]
+    assert report.rejected == [str(folder / SEED)]  # the second in path order
+    assert len(report.problems) == 1
+    assert "history/5763" in report.problems[0] and "one file per record" in report.problems[0]
     assert report.added == 6
 
 
@@ -273,3 +279,64 @@ def test_a_full_load_applies_a_new_journal_default(
     assert report.changed == 1 and report.unchanged == 5
     header = store.header("history/5763")
     assert header is not None and {"driver", "open_access"} <= set(header.sets)
+
+
+def test_the_summary_counts_rejected_files_not_problem_lines(
+    folder: Path, store_settings: Settings, store: Store
+) -> None:
+    seed = folder / SEED
+    data = seed.read_bytes()
+    for tag in (b"fpage", b"lpage"):
+        data = data.replace(b"<%s>" % tag, b"<bogus-%s>" % tag).replace(
+            b"</%s>" % tag, b"</bogus-%s>" % tag
+        )
+    seed.write_bytes(data)
+    write(folder / "broken.xml", b"<article>")
+    report, _ = load(folder, store_settings, store)
+    assert sorted(report.rejected) == sorted([str(seed), str(folder / "broken.xml")])
+    assert len(report.problems) > len(report.rejected)
+    assert report.line().endswith(", 2 rejected")
+    assert report.files == 7 and report.added == 5
+
+
+def test_a_full_load_renders_again_after_public_url_changes(
+    folder: Path, store_settings: Settings, store: Store, clock: Clock
+) -> None:
+    """URLs are baked into the payloads: a new public_url reaches harvesters through --full,
+    as new payloads with new datestamps (OAI-PMH 2.7.1), and only through it."""
+    load(folder, store_settings, store)
+    before, seq = snapshot(store), store.current_seq()
+    old_url, new_url = b"http://127.0.0.1:5000/", b"https://journals.example.org/"
+    assert all(old_url in payloads(store, i) for i in before)  # e.g. the MARC 856 link
+    moved = replace(store_settings, public_url=new_url.decode().rstrip("/"))
+    clock.now += 3600
+    # A plain load skips unchanged files by their hash, without parsing them (these settings
+    # have no schemas: any file it parsed would be rejected).
+    blind = replace(moved, schema_dir=folder / "no-schemas")
+    report, _ = load(folder, blind, store)
+    assert (report.unchanged, report.changed, report.rejected) == (6, 0, [])
+    assert snapshot(store) == before and store.current_seq() == seq
+
+    report = load_folder(folder, settings=moved, store=store, jobs=1, full=True,
+                         out=io.StringIO(), err=io.StringIO())
+    assert (report.added, report.changed, report.unchanged, report.rejected) == (0, 6, 0, [])
+    after = snapshot(store)
+    assert set(after) == set(before)
+    for identifier, (stamp, deleted, sets, chash) in after.items():
+        assert stamp == before[identifier][0] + timedelta(hours=1), identifier
+        assert (deleted, sets, chash) == before[identifier][1:]
+    for identifier in after:
+        assert new_url in payloads(store, identifier) and old_url not in payloads(store, identifier)
+    for prefix in store.formats_of("history/5763"):
+        w = Window(prefix, None, None, None, store.current_seq())
+        fragments = {ident: bytes(f) for _, ident, _, f in store.list_framed(w, None, 100)}
+        assert set(fragments) == set(after)
+        assert store.payload("history/5763", prefix) in fragments["history/5763"]
+        assert all(old_url not in f for f in fragments.values())
+
+    seq = store.current_seq()
+    clock.now += 3600
+    report = load_folder(folder, settings=moved, store=store, jobs=1, full=True,
+                         out=io.StringIO(), err=io.StringIO())
+    assert (report.changed, report.unchanged) == (0, 6)
+    assert snapshot(store) == after and store.current_seq() == seq

@@ -12,6 +12,7 @@ import multiprocessing
 import sqlite3
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -151,6 +152,95 @@ def test_a_change_of_set_membership_alone_changes_the_datestamp(
     result = store.put(draft("j/1", sets=("j", "openaire")), actor="t")
     assert result.changed and result.header.datestamp == at(T0 + 5)
     assert store.header("j/1").sets == ("j", "openaire")
+
+
+def rendered(d: RecordDraft, **formats: bytes) -> RecordDraft:
+    """The same source and sets, rendered again (a fixed crosswalk, a new public_url)."""
+    return replace(d, formats={**d.formats, **formats})
+
+
+def framed(store: Store, identifier: str, prefix: str = "oai_dc") -> list[tuple[int, bytes]]:
+    rows = store.list_framed(window(store, prefix), None, 100)
+    return [(stamp, bytes(fragment)) for stamp, ident, _, fragment in rows if ident == identifier]
+
+
+def test_a_new_rendering_of_the_same_source_gets_a_new_datestamp(
+    store: Store, clock: Clock
+) -> None:
+    """Section 2.7.1: the datestamp is that of the last change of the metadata harvesters get;
+    a corrected payload is such a change even when the JATS source is the same."""
+    d = draft("j/1")
+    store.put(d, actor="t")
+    seq = store.current_seq()
+    clock.now += 60
+    fixed = rendered(d, oai_dc=b"<oai_dc id='j/1'>corrected</oai_dc>")
+    result = store.put(fixed, actor="records load")
+    assert result.changed and result.header.datestamp == at(T0 + 60)
+    assert store.current_seq() == seq + 1
+    assert store.payload("j/1", "oai_dc") == b"<oai_dc id='j/1'>corrected</oai_dc>"
+    assert store.payload("j/1", "jats") == d.formats["jats"]
+    ((stamp, fragment),) = framed(store, "j/1")
+    assert stamp == T0 + 60 and b"corrected" in fragment and b"v1</oai_dc>" not in fragment
+    assert store.source("j/1") == d.source and store.content_hash("j/1") == d.content_hash
+    assert [c.action for c in store.history("j/1")] == ["add", "rerender"]
+    since = window(store, from_=at(T0 + 60))
+    assert list(harvest(store, since)) == ["j/1"]
+    clock.now += 60
+    again = store.put(fixed, actor="records load")
+    assert not again.changed and again.header.datestamp == at(T0 + 60)
+    assert store.current_seq() == seq + 1
+
+
+def test_a_format_gained_or_lost_is_a_change(store: Store, clock: Clock) -> None:
+    d = draft("j/1", formats=("oai_dc", "jats"))
+    store.put(d, actor="t")
+    clock.now += 10
+    fewer = replace(d, formats={"oai_dc": d.formats["oai_dc"]})
+    assert store.put(fewer, actor="t").changed
+    assert store.formats_of("j/1") == ("oai_dc",) and framed(store, "j/1", "jats") == []
+    clock.now += 10
+    more = rendered(d, marcxml=b"<record>j/1</record>")
+    result = store.put(more, actor="t")
+    assert result.changed and result.header.datestamp == at(T0 + 20)
+    assert store.formats_of("j/1") == ("jats", "marcxml", "oai_dc")
+    assert [s for s, _ in framed(store, "j/1", "marcxml")] == [T0 + 20]
+
+
+def test_an_identical_put_writes_nothing(store: Store, clock: Clock) -> None:
+    d = draft("j/1")
+    store.put(d, actor="t")
+    before = (store.current_seq(), framed(store, "j/1"), store.history("j/1"))
+    clock.now += 100
+    assert not store.put(replace(d, formats=dict(d.formats)), actor="t").changed
+    assert (store.current_seq(), framed(store, "j/1"), store.history("j/1")) == before
+
+
+def test_a_record_stored_before_formats_were_fingerprinted_is_rendered_again(
+    store: Store, clock: Clock
+) -> None:
+    """Rows from before migration 0003 have no digest: unknown, so the next put is a change."""
+    d = draft("j/1")
+    store.put(d, actor="t")
+    with store._writer() as db:  # type: ignore[attr-defined]
+        db.execute("UPDATE records SET formats_digest = NULL WHERE identifier = ?", ("j/1",))
+    clock.now += 30
+    result = store.put(d, actor="records load")
+    assert result.changed and result.header.datestamp == at(T0 + 30)
+    assert not store.put(d, actor="records load").changed
+
+
+def test_a_new_summary_alone_is_stored_without_a_new_datestamp(
+    store: Store, clock: Clock
+) -> None:
+    """The summary feeds the pages only; harvesters see no change, so the datestamp stays."""
+    d = draft("j/1")
+    store.put(d, actor="t")
+    seq = store.current_seq()
+    clock.now += 30
+    result = store.put(replace(d, summary={**d.summary, "title": "Renamed"}), actor="t")
+    assert not result.changed and store.current_seq() == seq
+    assert store.summary("j/1")["title"] == "Renamed"  # type: ignore[index]
+    assert store.header("j/1").datestamp == at(T0)
 
 
 def test_removed_formats_disappear_with_the_new_version(store: Store, clock: Clock) -> None:
@@ -461,6 +551,41 @@ def test_migrations_apply_once_in_order(store_url: str) -> None:
         assert first.migrate() == []  # type: ignore[attr-defined]
     finally:
         first.close()
+
+
+def test_records_from_before_0003_are_changed_on_their_next_put(
+    store_url: str, tmp_path: Path
+) -> None:
+    """Migration 0003 adds the formats digest; existing rows get NULL ("unknown"), so the next
+    put of the same record (``records load --full`` after an upgrade) renders it again."""
+    old = tmp_path / "migrations-0002"
+    old.mkdir()
+    for dialect in ("sqlite", "postgres"):
+        for m in migrate.migrations(dialect)[:2]:
+            (old / f"{m.version:04d}_{m.name}.{dialect}.sql").write_text(m.sql)
+    s = open_store(store_url, migrate=False)
+    try:
+        assert s.migrate(old) == [1, 2]  # type: ignore[attr-defined]
+        clock = Clock()
+        s.clock = clock  # type: ignore[attr-defined]
+        with s._writer() as db:  # type: ignore[attr-defined]
+            db.execute(
+                "INSERT INTO records (identifier, datestamp, content_hash, source, set_specs, seq)"
+                " VALUES ('j/1', ?, 'hash-j/1-v1', ?, 'j j:2023-1', 1)",
+                (T0, draft("j/1").source),
+            )
+            db.execute("UPDATE store_state SET seq = 1, last_datestamp = ?", (T0,))
+        assert s.migrate() == [3]  # type: ignore[attr-defined]
+        assert s._value(  # type: ignore[attr-defined]
+            "SELECT formats_digest FROM records WHERE identifier = 'j/1'", ()
+        ) is None
+        clock.now += 60
+        result = s.put(draft("j/1"), actor="records load")
+        assert result.changed and result.header.datestamp == at(T0 + 60)
+        assert s.payload("j/1", "oai_dc") == draft("j/1").formats["oai_dc"]
+        assert not s.put(draft("j/1"), actor="records load").changed
+    finally:
+        s.close()
 
 
 def test_an_edited_migration_is_refused(tmp_path: Path) -> None:

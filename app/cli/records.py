@@ -3,7 +3,9 @@
 ``load`` is idempotent and safe to kill at any moment: each record is stored in its own
 transaction, a file whose bytes match the record loaded from that same path is skipped
 without parsing, and withdrawals happen only after the whole folder has been read. So an
-interrupted load leaves a consistent store, and the next load finishes the job.
+interrupted load leaves a consistent store, and the next load finishes the job. ``--full``
+re-renders every file; the store then gives a new datestamp only to records whose sets or
+rendered payloads differ from what it holds.
 """
 
 from __future__ import annotations
@@ -44,8 +46,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     load.add_argument(
         "--full", action="store_true",
-        help="read every file, even unchanged ones (after editing journals.toml, whose "
-        "defaults decide open-access set memberships)",
+        help="read and render every file, even unchanged ones: after upgrading the service, "
+        "changing public_url or editing journals.toml (records whose sets or payloads change "
+        "get a new datestamp)",
     )
     load.add_argument("-v", "--verbose", action="store_true", help="print one line per change")
     load.set_defaults(func=_load)
@@ -61,7 +64,14 @@ class LoadReport:
     changed: int = 0
     unchanged: int = 0
     withdrawn: int = 0
+    #: The files refused (as shown to the user), one entry per file.
     rejected: list[str] = field(default_factory=list)
+    #: Why: ``file:line:col: message`` lines, often several per rejected file.
+    problems: list[str] = field(default_factory=list)
+
+    def reject(self, path: Path, lines: Iterable[str]) -> None:
+        self.rejected.append(_shown(path))
+        self.problems.extend(lines)
 
     def line(self) -> str:
         return (
@@ -153,7 +163,7 @@ def load_folder(
             bar.message(note)
         if outcome.draft is None:
             rejected_origins.add(str(outcome.path))
-            report.rejected += outcome.errors
+            report.reject(outcome.path, outcome.errors)
             for line in outcome.errors:
                 bar.message(line)
             continue
@@ -164,7 +174,7 @@ def load_folder(
                 f"{_shown(seen[draft.identifier])}; one file per record"
             )
             rejected_origins.add(str(outcome.path))
-            report.rejected.append(line)
+            report.reject(outcome.path, [line])
             bar.message(line)
             continue
         seen[draft.identifier] = outcome.path

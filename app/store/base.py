@@ -6,8 +6,9 @@ outside ``app.store`` knows which one it talks to, nor any SQL.
 
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -41,6 +42,20 @@ class RecordDraft:
     formats: dict[str, bytes]
     summary: dict[str, object] = field(default_factory=dict)
     origin: str | None = None
+
+
+def formats_digest(formats: Mapping[str, bytes]) -> str:
+    """SHA-256 of a record's rendered formats: which prefixes, and each payload's bytes.
+
+    The store keeps it per record so that a re-rendering (a fixed crosswalk, a new
+    ``public_url``) of unchanged source is recognised as a change, and an identical one is not.
+    Each prefix and payload is length-prefixed, so no two different mappings share a digest.
+    """
+    h = hashlib.sha256()
+    for prefix in sorted(formats):
+        name, payload = prefix.encode(), bytes(formats[prefix])
+        h.update(len(name).to_bytes(8, "big") + name + len(payload).to_bytes(8, "big") + payload)
+    return h.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -122,8 +137,9 @@ class Store(ABC):
     def put(self, draft: RecordDraft, *, actor: str) -> PutResult:
         """Add or replace a record in one transaction.
 
-        The datestamp changes exactly when the content hash or the set memberships change;
-        putting identical content again changes nothing. A deleted record is revived under
+        The datestamp (and the stored harvest fragments) change exactly when the content
+        hash, the set memberships or the rendered formats (:func:`formats_digest`) change;
+        putting an identical record again writes nothing. A deleted record is revived under
         the same identifier. The previous source version is kept in the history.
         """
 

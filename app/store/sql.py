@@ -8,7 +8,8 @@ back either (``last_datestamp``), even when app servers' clocks disagree.
 Datestamps are stored as UTC Unix seconds, so whole seconds hold by type and keyset pages
 compare integers. A record's set memberships live in ``record_sets`` (one row per set,
 carrying the record's datestamp so paging inside a set is one index range) and, for
-headers, in ``records.set_specs``.
+headers, in ``records.set_specs``. ``records.formats_digest`` fingerprints the rendered
+formats, so a re-rendering that changes a payload is a change and an identical one is not.
 
 ``framed_records`` keeps what a ListRecords page sends: per format, each record's fragment
 as the :class:`~app.store.base.Framer` built it when the record was put (a deleted record
@@ -37,6 +38,7 @@ from app.store.base import (
     Store,
     User,
     Window,
+    formats_digest,
 )
 
 
@@ -97,15 +99,21 @@ class SqlStore(Store):
         return seq + 1, stamp
 
     # --- records -------------------------------------------------------------------------
-    _ROW = "SELECT datestamp, deleted, content_hash, set_specs, origin, source FROM records"
+    _ROW = (
+        "SELECT datestamp, deleted, content_hash, set_specs, origin, formats_digest, summary"
+        " FROM records"
+    )
 
     @staticmethod
-    def _unchanged(row: Any, draft: RecordDraft, set_specs: str) -> bool:
+    def _unchanged(row: Any, draft: RecordDraft, set_specs: str, digest: str) -> bool:
+        """Same source, sets and rendered formats; a NULL digest (stored before it was kept)
+        is unknown, hence changed."""
         return (
             row is not None
             and not row[1]
             and row[2] == draft.content_hash
             and row[3] == set_specs
+            and row[5] == digest
         )
 
     def put(self, draft: RecordDraft, *, actor: str) -> PutResult:
@@ -114,33 +122,54 @@ class SqlStore(Store):
             raise ValueError(f"unusable identifier or setSpec in {draft.identifier!r}: {bad}")
         framer = self._framer()
         set_specs = " ".join(sorted(set(draft.sets)))
+        digest = formats_digest(draft.formats)
+        summary = json.dumps(draft.summary, ensure_ascii=False)
         with self._connection() as db:
             row = db.execute(self._ROW + " WHERE identifier = ?", (draft.identifier,)).fetchone()
-        if self._unchanged(row, draft, set_specs) and draft.origin in (None, row[4]):
+        if (
+            self._unchanged(row, draft, set_specs, digest)
+            and draft.origin in (None, row[4])
+            and row[6] == summary
+        ):
             return PutResult(_header(draft.identifier, row[0], False, set_specs), changed=False)
         with self._writer() as db:
             row = db.execute(self._ROW + " WHERE identifier = ?", (draft.identifier,)).fetchone()
-            if self._unchanged(row, draft, set_specs):
+            if self._unchanged(row, draft, set_specs, digest):
+                # Not a change to harvesters: a moved file, or what only the pages show.
                 if draft.origin is not None and draft.origin != row[4]:
                     db.execute(
                         "UPDATE records SET origin = ? WHERE identifier = ?",
                         (draft.origin, draft.identifier),
                     )
+                if row[6] != summary:
+                    db.execute(
+                        "UPDATE records SET summary = ? WHERE identifier = ?",
+                        (summary, draft.identifier),
+                    )
                 return PutResult(_header(draft.identifier, row[0], False, set_specs), False)
             seq, stamp = self._next_change(db)
-            if row is not None and row[5] is not None and row[2] != draft.content_hash:
-                self._keep_version(db, draft.identifier, row[2], row[5], stamp)
-            action = "add" if row is None else ("revive" if row[1] else "update")
+            if row is not None and row[2] != draft.content_hash:
+                self._keep_version(db, draft.identifier, stamp)
+            if row is None:
+                action = "add"
+            elif row[1]:
+                action = "revive"
+            elif row[2] != draft.content_hash or row[3] != set_specs:
+                action = "update"
+            else:
+                action = "rerender"
             db.execute(
                 "INSERT INTO records (identifier, datestamp, deleted, content_hash, source,"
-                " origin, summary, set_specs, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " origin, summary, set_specs, seq, formats_digest)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (identifier) DO UPDATE SET datestamp = excluded.datestamp,"
                 " deleted = excluded.deleted, content_hash = excluded.content_hash,"
                 " source = excluded.source, origin = COALESCE(excluded.origin, records.origin),"
-                " summary = excluded.summary, set_specs = excluded.set_specs, seq = excluded.seq",
+                " summary = excluded.summary, set_specs = excluded.set_specs, seq = excluded.seq,"
+                " formats_digest = excluded.formats_digest",
                 (
                     draft.identifier, stamp, False, draft.content_hash, draft.source,
-                    draft.origin, json.dumps(draft.summary, ensure_ascii=False), set_specs, seq,
+                    draft.origin, summary, set_specs, seq, digest,
                 ),
             )
             if row is not None:
@@ -231,11 +260,14 @@ class SqlStore(Store):
                 rows,
             )
 
-    def _keep_version(self, db: Db, identifier: str, chash: str, source: bytes, at: int) -> None:
+    def _keep_version(self, db: Db, identifier: str, at: int) -> None:
+        """Copy the record's current source (if it has one) into ``versions``, in the database."""
         db.execute(
             "INSERT INTO versions (identifier, content_hash, source, stored_at)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT (identifier, content_hash) DO NOTHING",
-            (identifier, chash, bytes(source), at),
+            " SELECT identifier, content_hash, source, ? FROM records"
+            " WHERE identifier = ? AND source IS NOT NULL"
+            " ON CONFLICT (identifier, content_hash) DO NOTHING",
+            (at, identifier),
         )
 
     def _log(
@@ -256,11 +288,10 @@ class SqlStore(Store):
             if row[1]:
                 return _header(identifier, row[0], True, row[3])
             seq, stamp = self._next_change(db)
-            if row[5] is not None:
-                self._keep_version(db, identifier, row[2], row[5], stamp)
+            self._keep_version(db, identifier, stamp)
             db.execute(
-                "UPDATE records SET deleted = ?, source = NULL, datestamp = ?, seq = ?"
-                " WHERE identifier = ?",
+                "UPDATE records SET deleted = ?, source = NULL, formats_digest = NULL,"
+                " datestamp = ?, seq = ? WHERE identifier = ?",
                 (True, stamp, seq, identifier),
             )
             db.execute("DELETE FROM record_formats WHERE identifier = ?", (identifier,))
