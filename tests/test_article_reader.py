@@ -483,3 +483,11 @@ def test_language_codes() -> None:
     assert iso639_3("fre") == "fra"  # an ISO 639-2/B code is given as its 639-3 form
     assert iso639_3("zz") is None
     assert iso639_2b("fr") == "fre" and iso639_2b("ru") == "rus"
+
+
+def test_a_placeholder_research_organism_is_not_a_keyword(read) -> None:
+    """eLife 09560 (Homo naledi): author keywords, and a research-organism group saying None."""
+    a = read("elife-09560-v1.xml")
+    assert [k.text for k in a.keywords] == [
+        "Homo naledi", "hominin", "Dinaledi Chamber", "paleoanthropology",
+    ]

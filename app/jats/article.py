@@ -347,6 +347,14 @@ def _abstracts(
     return _settle_languages(found)
 
 
+#: Keyword groups that do not describe what the article is about.
+NOT_SUBJECT_KEYWORDS = frozenset(
+    {"abbreviations", "abbreviation", "evidence-strength", "claim-importance"}
+)
+#: Values publishers put in a keyword slot to say there is none (eLife's research organism).
+PLACEHOLDER_KEYWORDS = frozenset({"none", "n/a", "not applicable"})
+
+
 def _keywords(
     meta: etree._Element, lang: str | None, translations: list[etree._Element]
 ) -> tuple[LangText, ...]:
@@ -356,7 +364,7 @@ def _keywords(
     out: list[LangText] = []
     for container, default in containers:
         for group in _children(container, "kwd-group"):
-            if (group.get("kwd-group-type") or "").lower() in ("abbreviations", "abbreviation"):
+            if (group.get("kwd-group-type") or "").lower() in NOT_SUBJECT_KEYWORDS:
                 continue
             group_lang = _lang_of(group, default)
             for kwd in group.iter():
@@ -374,7 +382,7 @@ def _keywords(
                 if not stated and not script_agrees(text, kwd_lang):
                     kwd_lang = None
                 item = LangText(text, kwd_lang)
-                if text and item not in out:
+                if text and text.lower() not in PLACEHOLDER_KEYWORDS and item not in out:
                     out.append(item)
     return tuple(out)
 
