@@ -18,7 +18,7 @@ setup: $(BIN)/.installed
 # Links baked into rendered records point at the address `make run` serves on.
 run: export JATS_OAI_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: setup
-	$(BIN)/jats-oai records load records
+	$(BIN)/jats-oai records load --full records
 	$(BIN)/jats-oai serve --host $(HOST) --port $(PORT)
 
 lint: setup
