@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ from app.config import REPO_ROOT, Settings, load_settings
 from app.ingest import Prepared
 from app.store import open_store
 from app.store.base import Store
-from tests.oai_helpers import sample_records
+from tests.oai_helpers import Repository, sample_records
 from tests.server import RunningServer, start_server
 
 
@@ -106,3 +108,13 @@ def samples(
     """The seed and a varied handful of corpus articles, prepared once for the protocol tests."""
     settings = load_settings(instance_dir=tmp_path_factory.mktemp("samples") / "instance")
     return sample_records(records_dir, corpus_dir, settings)
+
+
+@pytest.fixture
+def repo(store_settings: Settings, samples: list[Prepared]) -> Iterator[Repository]:
+    """The samples stored six hours apart from 2024-03-04T10:00:00Z, served in pages of 3
+    (protocol test modules that need another page size or clock define their own)."""
+    repository = Repository(replace(store_settings, oai_page_size=3), samples)
+    repository.put_all(datetime(2024, 3, 4, 10, 0, 0, tzinfo=UTC), timedelta(hours=6))
+    yield repository
+    repository.close()

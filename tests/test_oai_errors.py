@@ -9,8 +9,7 @@ The cases include the 15 malformed requests of the OAI registration validator
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -20,14 +19,6 @@ from tests.oai_helpers import NS, Repository
 
 T0 = datetime(2024, 3, 4, 10, 0, 0, tzinfo=UTC)
 SEED = "history/5763"
-
-
-@pytest.fixture
-def repo(store_settings: Settings, samples: list[Prepared]) -> Iterator[Repository]:
-    repository = Repository(replace(store_settings, oai_page_size=3), samples)
-    repository.put_all(T0, timedelta(hours=6))
-    yield repository
-    repository.close()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ format declares, by the client in tests/oai_helpers.py.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -25,14 +24,6 @@ from tests.oai_helpers import NS, Repository
 T0 = datetime(2024, 3, 4, 10, 0, 0, tzinfo=UTC)
 SEED = "history/5763"
 XSI_LOCATION = "{http://www.w3.org/2001/XMLSchema-instance}schemaLocation"
-
-
-@pytest.fixture
-def repo(store_settings: Settings, samples: list[Prepared]) -> Iterator[Repository]:
-    repository = Repository(replace(store_settings, oai_page_size=3), samples)
-    repository.put_all(T0, timedelta(hours=6))
-    yield repository
-    repository.close()
 
 
 def identify_field(answer, name: str) -> list[str]:  # noqa: ANN001
