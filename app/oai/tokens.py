@@ -15,16 +15,22 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
+import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from app.store.base import Window
 
-VERSION = 1
-_VERB_CODES = {"ListIdentifiers": "I", "ListRecords": "R"}
+VERSION = 2
+_VERB_CODES = {"ListIdentifiers": b"I", "ListRecords": b"R"}
+_VERBS = {code: name for name, code in _VERB_CODES.items()}
 _SIGNATURE_BYTES = 18
+# version, verb, which optional fields are present (set, from, until), from, until, max_seq,
+# after datestamp, cursor, completeListSize, issued, then the byte lengths of the three
+# texts (prefix, set, after identifier) that follow in UTF-8.
+_FIXED = struct.Struct(">BcBqqQqQQqHHI")
+_HAS_SET, _HAS_FROM, _HAS_UNTIL = 1, 2, 4
 
 
 class BadToken(Exception):
@@ -51,8 +57,24 @@ class HarvestState:
 
 
 @lru_cache(maxsize=8)
-def _key(secret: str) -> bytes:
-    return hashlib.sha256(b"jats-oai resumption token\x00" + secret.encode()).digest()
+def _key(secret: str) -> tuple[hashlib._Hash, hashlib._Hash]:
+    """HMAC-SHA256 (RFC 2104) with the key's inner and outer pads hashed once: a page signs
+    one token and checks another, and re-deriving the key state each time cost more than
+    hashing the token."""
+    key = hashlib.sha256(b"jats-oai resumption token\x00" + secret.encode()).digest()
+    block = key.ljust(64, b"\x00")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+    return inner, outer
+
+
+def _sign(secret: str, body: bytes) -> bytes:
+    """``hmac.digest(key, body, "sha256")``, from the cached pads, cut to the token's size."""
+    inner, outer = _key(secret)
+    inner, outer = inner.copy(), outer.copy()
+    inner.update(body)
+    outer.update(inner.digest())
+    return outer.digest()[:_SIGNATURE_BYTES]
 
 
 def _b64(raw: bytes) -> str:
@@ -76,25 +98,79 @@ def _instant(value: object) -> datetime | None:
 
 
 def encode(state: HarvestState, secret: str) -> str:
-    """A URL-safe token (base64url and a dot): harvesters need not escape it."""
+    """A URL-safe token (base64url and a dot): harvesters need not escape it.
+
+    The body is a packed binary record, not JSON: a harvest signs one token and checks
+    another on every page, and packing costs a fraction of text encoding.
+    """
     w = state.window
-    fields = [
+    prefix = w.prefix.encode()  # type: ignore[union-attr]
+    set_spec = b"" if w.set_spec is None else w.set_spec.encode()
+    after_id = state.after[1].encode()
+    flags = (
+        (_HAS_SET if w.set_spec is not None else 0)
+        | (_HAS_FROM if w.from_ is not None else 0)
+        | (_HAS_UNTIL if w.until is not None else 0)
+    )
+    fixed = _FIXED.pack(
         VERSION,
         _VERB_CODES[state.verb],
-        w.prefix,
-        w.set_spec,
-        _epoch(w.from_),
-        _epoch(w.until),
+        flags,
+        _epoch(w.from_) or 0,
+        _epoch(w.until) or 0,
         w.max_seq,
         _epoch(state.after[0]),
-        state.after[1],
         state.cursor,
         state.complete_list_size,
         _epoch(state.issued),
-    ]
-    body = _b64(json.dumps(fields, separators=(",", ":"), ensure_ascii=True).encode("ascii"))
-    signature = hmac.new(_key(secret), body.encode("ascii"), hashlib.sha256).digest()
-    return f"{body}.{_b64(signature[:_SIGNATURE_BYTES])}"
+        len(prefix),
+        len(set_spec),
+        len(after_id),
+    )
+    body = base64.urlsafe_b64encode(fixed + prefix + set_spec + after_id).rstrip(b"=")
+    return f"{body.decode('ascii')}.{_b64(_sign(secret, body))}"
+
+
+def _unpack(raw: bytes) -> HarvestState:
+    """The state of a verified body; ValueError (or struct.error) when it does not parse."""
+    (
+        version,
+        verb_code,
+        flags,
+        from_,
+        until,
+        max_seq,
+        after_at,
+        cursor,
+        size,
+        issued,
+        prefix_len,
+        set_len,
+        after_len,
+    ) = _FIXED.unpack_from(raw)
+    if version != VERSION or flags & ~(_HAS_SET | _HAS_FROM | _HAS_UNTIL):
+        raise ValueError("token version")
+    texts = raw[_FIXED.size :]
+    if len(texts) != prefix_len + set_len + after_len:
+        raise ValueError("token length")
+    prefix = texts[:prefix_len].decode()
+    set_spec = texts[prefix_len : prefix_len + set_len].decode() if flags & _HAS_SET else None
+    after_id = texts[prefix_len + set_len :].decode()
+    window = Window(
+        prefix,
+        set_spec,
+        _instant(from_) if flags & _HAS_FROM else None,
+        _instant(until) if flags & _HAS_UNTIL else None,
+        max_seq,
+    )
+    return HarvestState(
+        _VERBS[verb_code],
+        window,
+        (_instant(after_at), after_id),  # type: ignore[arg-type]
+        cursor,
+        size,
+        _instant(issued),  # type: ignore[arg-type]
+    )
 
 
 def decode(token: str, secret: str, *, now: datetime, lifetime: timedelta) -> HarvestState:
@@ -102,47 +178,17 @@ def decode(token: str, secret: str, *, now: datetime, lifetime: timedelta) -> Ha
     body, dot, signature = token.rpartition(".")
     if not dot or not body:
         raise BadToken("The resumptionToken was not issued by this repository.")
-    expected = hmac.new(_key(secret), body.encode("utf-8"), hashlib.sha256).digest()
+    expected = _sign(secret, body.encode("utf-8"))
     try:
         given = _unb64(signature)
     except (binascii.Error, ValueError):
         given = b""
-    if not hmac.compare_digest(given, expected[:_SIGNATURE_BYTES]):
+    if not hmac.compare_digest(given, expected):
         raise BadToken("The resumptionToken was not issued by this repository, or was altered.")
     try:
-        fields = json.loads(_unb64(body))
-        (
-            version,
-            verb_code,
-            prefix,
-            set_spec,
-            from_,
-            until,
-            max_seq,
-            after_at,
-            after_id,
-            cursor,
-            size,
-            issued,
-        ) = fields
-        if version != VERSION:
-            raise ValueError("token version")
-        verb = {code: name for name, code in _VERB_CODES.items()}[verb_code]
-        for value in (max_seq, cursor, size):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ValueError("counter")
-        if not isinstance(prefix, str) or not isinstance(after_id, str):
-            raise ValueError("text field")
-        if set_spec is not None and not isinstance(set_spec, str):
-            raise ValueError("set")
-        window = Window(prefix, set_spec, _instant(from_), _instant(until), max_seq)
-        state = HarvestState(
-            verb, window, (_instant(after_at), after_id), cursor, size, _instant(issued)
-        )  # type: ignore[arg-type]
-    except (ValueError, TypeError, KeyError, OverflowError, OSError, binascii.Error):
+        state = _unpack(_unb64(body))
+    except (ValueError, TypeError, KeyError, OverflowError, OSError, struct.error):
         raise BadToken("The resumptionToken is damaged.") from None
-    if state.after[0] is None or state.issued is None:
-        raise BadToken("The resumptionToken is damaged.")
     expires = state.expires(lifetime)
     if now > expires:
         raise BadToken(
