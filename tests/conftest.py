@@ -15,6 +15,7 @@ from app.config import REPO_ROOT, Settings, load_settings
 from app.ingest import Prepared
 from app.store import open_store
 from app.store.base import Store
+from tests.factories import Clock
 from tests.oai_helpers import Repository, sample_records
 from tests.server import RunningServer, start_server
 
@@ -118,3 +119,11 @@ def repo(store_settings: Settings, samples: list[Prepared]) -> Iterator[Reposito
     repository.put_all(datetime(2024, 3, 4, 10, 0, 0, tzinfo=UTC), timedelta(hours=6))
     yield repository
     repository.close()
+
+
+@pytest.fixture
+def clock(store: Store) -> Clock:
+    """The store's clock, moved by hand by the test."""
+    c = Clock()
+    store.clock = c  # type: ignore[attr-defined]
+    return c

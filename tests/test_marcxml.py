@@ -15,9 +15,10 @@ from app.config import REPO_ROOT
 from app.crosswalks import marcxml
 from app.crosswalks.registry import Document, RenderContext
 from app.jats.article import read_article
-from app.jats.model import Affiliation, Article, Contributor, LangText, PubDate
+from app.jats.model import Affiliation, Article, Contributor, LangText
 from app.jats.schemas import schema_directory
 from app.jats.validation import validate_file
+from tests.factories import make_article
 
 M = {"m": marcxml.NS}
 SEED = REPO_ROOT / "records" / "history" / "2023" / "04" / "5763.xml"
@@ -236,16 +237,6 @@ def test_nonfiling_characters(title: str, lang: str | None, skip: int) -> None:
     assert marcxml.nonfiling(title, lang) == skip
 
 
-def _article(**changes: object) -> Article:
-    base: dict[str, object] = {
-        "titles": (LangText("Title", "en"),),
-        "contributors": (Contributor(surname="Doe", given_names="Jane"),),
-        "pub_dates": (PubDate(2024, 3, 9, "pub"),),
-    }
-    base.update(changes)
-    return Article(**base)  # type: ignore[arg-type]
-
-
 @pytest.mark.parametrize(
     ("right", "default", "ind1", "text"),
     [
@@ -258,7 +249,7 @@ def _article(**changes: object) -> Article:
 )
 def test_506_follows_the_record_then_the_journal(right: str | None, default: str | None,
                                                   ind1: str, text: str) -> None:
-    record = render(_article(access_right=right, embargo_end="2025-01-01"),
+    record = render(make_article(access_right=right, embargo_end="2025-01-01"),
                     RenderContext("oai:test:1", default_access_right=default))
     (access,) = fields(record, "506")
     assert access.get("ind1") == ind1
@@ -266,7 +257,7 @@ def test_506_follows_the_record_then_the_journal(right: str | None, default: str
 
 
 def test_without_any_author_the_title_is_the_main_entry() -> None:
-    record = render(_article(contributors=()))
+    record = render(make_article(contributors=()))
     assert fields(record, "100") == [] and fields(record, "110") == []
     assert fields(record, "245")[0].get("ind1") == "0"
 
@@ -274,7 +265,7 @@ def test_without_any_author_the_title_is_the_main_entry() -> None:
 def test_orcid_and_affiliations_of_a_constructed_author(schema_dir: Path) -> None:
     person = Contributor(surname="Doe", given_names="Jane", orcid="0000-0002-1825-0097",
                          affiliations=(Affiliation("Uni A"), Affiliation("Uni B")))
-    record = render(_article(contributors=(person,)))
+    record = render(make_article(contributors=(person,)))
     (main,) = fields(record, "100")
     assert sub(main, "u") == ["Uni A", "Uni B"]
     assert sub(main, "0") == sub(main, "1") == ["https://orcid.org/0000-0002-1825-0097"]
@@ -292,7 +283,7 @@ def test_empty_values_never_make_empty_fields(schema_dir: Path) -> None:
 
 
 def test_control_characters_do_not_reach_the_record(schema_dir: Path) -> None:
-    record = render(_article(titles=(LangText("Bad\x0bchar\x01acters", "en"),)))
+    record = render(make_article(titles=(LangText("Bad\x0bchar\x01acters", "en"),)))
     assert sub(fields(record, "245")[0], "a") == ["Badcharacters"]
     assert_valid(record, schema_dir)
 
@@ -305,6 +296,6 @@ def test_every_doi_gets_its_own_024(corpus_dir: Path) -> None:
 
 def test_a_long_author_list_is_abridged_in_the_statement_of_responsibility() -> None:
     people = tuple(Contributor(surname=f"Author{i}", given_names="A.") for i in range(5))
-    record = render(_article(contributors=people))
+    record = render(make_article(contributors=people))
     assert sub(fields(record, "245")[0], "c") == ["A. Author0 [and 4 others]"]
     assert len(fields(record, "700")) == 4  # every author still has an added entry

@@ -16,9 +16,10 @@ from app.config import REPO_ROOT
 from app.crosswalks import openaire
 from app.crosswalks.registry import Document, RenderContext
 from app.jats.article import read_article
-from app.jats.model import Affiliation, Article, Contributor, LangText, PubDate
+from app.jats.model import Affiliation, Article, Contributor, LangText
 from app.jats.schemas import schema_directory
 from app.jats.validation import validate_file
+from tests.factories import make_article
 
 NS = {
     "oaire": openaire.NS, "datacite": openaire.DATACITE, "dc": openaire.DC,
@@ -235,16 +236,6 @@ def test_a_record_without_authors_says_why(corpus_dir: Path, schema_dir: Path) -
     assert_valid(root, schema_dir)
 
 
-def _article(**changes: object) -> Article:
-    base: dict[str, object] = {
-        "titles": (LangText("Title", "en"),),
-        "contributors": (Contributor(surname="Doe", given_names="Jane"),),
-        "pub_dates": (PubDate(2024, 3, 9, "pub"),),
-    }
-    base.update(changes)
-    return Article(**base)  # type: ignore[arg-type]
-
-
 @pytest.mark.parametrize(
     ("stated", "journal_default", "expected"),
     [
@@ -260,7 +251,7 @@ def _article(**changes: object) -> Article:
 )
 def test_access_right_from_record_then_journal_then_metadata_only(
         stated: str | None, journal_default: str | None, expected: str) -> None:
-    root = render(_article(access_right=stated),
+    root = render(make_article(access_right=stated),
                   RenderContext("oai:test:1", landing_url="https://example.org/a",
                                 default_access_right=journal_default))
     assert [r.get("rightsURI") for r in root.findall("datacite:rights", NS)] == [expected]
@@ -268,7 +259,7 @@ def test_access_right_from_record_then_journal_then_metadata_only(
 
 def test_embargo_gives_accepted_and_available_dates(schema_dir: Path) -> None:
     """Embargo Period Date (MA): Accepted = embargo start, Available = embargo end."""
-    root = render(_article(access_right="embargoed", embargo_end="2026-01-01"))
+    root = render(make_article(access_right="embargoed", embargo_end="2026-01-01"))
     dates = [(d.get("dateType"), d.text) for d in root.findall("datacite:dates/datacite:date", NS)]
     assert dates == [("Accepted", "2024-03-09"), ("Available", "2026-01-01"),
                      ("Issued", "2024-03-09")]
@@ -276,7 +267,7 @@ def test_embargo_gives_accepted_and_available_dates(schema_dir: Path) -> None:
 
 
 def test_embargo_without_an_end_date_is_reported() -> None:
-    article = _article(access_right="embargoed")
+    article = make_article(access_right="embargoed")
     missing = openaire.missing_mandatory(article, RenderContext("oai:t:1", landing_url="u"))
     assert missing == [
         "datacite:date Available (MA): embargoed, but no embargo end date given"]
@@ -292,7 +283,7 @@ def test_missing_title_date_and_identifier_are_reported(schema_dir: Path) -> Non
 
 
 def test_doi_is_the_identifier_when_no_landing_page_is_known() -> None:
-    root = render(_article(article_ids=(("doi", "10.1234/abc"),)), RenderContext("oai:t:1"))
+    root = render(make_article(article_ids=(("doi", "10.1234/abc"),)), RenderContext("oai:t:1"))
     ident = root.find("datacite:identifier", NS)
     assert (ident.get("identifierType"), ident.text) == ("DOI", "10.1234/abc")
     assert root.find("datacite:alternateIdentifiers", NS) is None
@@ -300,7 +291,7 @@ def test_doi_is_the_identifier_when_no_landing_page_is_known() -> None:
 
 def test_file_only_for_a_full_text_url_the_record_states(schema_dir: Path) -> None:
     """File Location (MA): a PDF self-uri is a file; a relative name or the page is not."""
-    article = _article(access_right="open", self_uris=(
+    article = make_article(access_right="open", self_uris=(
         "https://example.org/article/1", "https://example.org/article/1.pdf", "local.pdf"))
     root = render(article)
     (file_,) = root.findall("oaire:file", NS)
@@ -314,7 +305,7 @@ def test_file_only_for_a_full_text_url_the_record_states(schema_dir: Path) -> No
 def test_orcid_and_languages_of_a_constructed_article(schema_dir: Path) -> None:
     person = Contributor(surname="Іваноў", given_names="Іван", orcid="0000-0002-1825-0097",
                          affiliations=(Affiliation("БДУ"),))
-    article = _article(lang="be", contributors=(person,),
+    article = make_article(lang="be", contributors=(person,),
                        titles=(LangText("Назва", "be"), LangText("Title", "en")),
                        abstracts=(LangText("Анатацыя", "be"), LangText("Abstract", "en")))
     root = render(article)
@@ -328,7 +319,7 @@ def test_orcid_and_languages_of_a_constructed_article(schema_dir: Path) -> None:
 
 
 def test_a_malformed_language_tag_is_left_off_not_emitted_broken(schema_dir: Path) -> None:
-    root = render(_article(titles=(LangText("Title", "en.us"),),
+    root = render(make_article(titles=(LangText("Title", "en.us"),),
                            abstracts=(LangText("Text", "x y"),)))
     assert root.find("datacite:titles/datacite:title", NS).get(XML_LANG) is None
     assert root.find("dc:description", NS).get(XML_LANG) is None

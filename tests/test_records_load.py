@@ -24,6 +24,7 @@ from app.config import Settings
 from app.ingest import Prepared, commit, prepare
 from app.store.base import Store, Window
 from bench.generate import iter_records
+from tests.factories import Clock
 
 SEED = Path("history/2023/04/5763.xml")
 
@@ -37,21 +38,6 @@ def folder(tmp_path: Path, records_dir: Path) -> Path:
     write(root / SEED, (records_dir / SEED).read_bytes())
     shutil.copy(records_dir / "journals.toml", root / "journals.toml")
     return root
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(store: Store) -> Clock:
-    c = Clock()
-    store.clock = c  # type: ignore[attr-defined]
-    return c
 
 
 def write(path: Path, data: bytes) -> None:

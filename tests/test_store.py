@@ -20,25 +20,7 @@ import pytest
 
 from app.store import migrate, open_store
 from app.store.base import RecordDraft, SetInfo, Store, Window
-
-T0 = 1_700_000_000  # 2023-11-14T22:13:20Z
-
-
-class Clock:
-    """A clock the test moves by hand, so datestamps are predictable."""
-
-    def __init__(self, now: float = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(store: Store) -> Clock:
-    c = Clock()
-    store.clock = c  # type: ignore[attr-defined]
-    return c
+from tests.factories import T0, Clock
 
 
 def draft(
