@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from flask import Flask
 
+from app.allocator import keep_response_buffers
 from app.config import Settings, load_settings
 from app.store import open_store
 from app.store.base import Store
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app.jats.schemas import schema_directory
 
     schema_directory(settings.schema_dir).check()
+    keep_response_buffers()
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config.update(
         SECRET_KEY=settings.secret_key,

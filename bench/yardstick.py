@@ -6,7 +6,9 @@ signed tokens, no store abstraction. The benchmark serves it with the same gunic
 as the real service, on the same records, and reports the service's rate as a ratio to it.
 
 ``build(store, repository_identifier, prefix, path)`` copies a store's records into the
-yardstick's own table; ``application`` serves the file named by ``$YARDSTICK_DB``.
+yardstick's own table; ``application`` serves the file named by ``$YARDSTICK_DB``. With
+``$YARDSTICK_KEEP_BUFFERS=1`` it sets the allocator thresholds our server sets
+(app/allocator.py), so the two can also be compared with the same process settings.
 """
 
 from __future__ import annotations
@@ -58,12 +60,22 @@ def record_fragment(
     return head + b"<metadata>" + payload + b"</metadata></record>"
 
 
-def build(store: object, repository_identifier: str, prefix: str, path: Path) -> int:
-    """Copy every record of ``store`` listed in ``prefix`` into a fresh yardstick database."""
+def build(
+    store: object,
+    repository_identifier: str,
+    prefix: str,
+    path: Path,
+    page_size: int | None = None,
+) -> int:
+    """Copy every record of ``store`` listed in ``prefix`` into a fresh yardstick database
+    (in key order, so its table lies in order in the file), with SQLite's default page
+    size unless ``page_size`` is given."""
     from app.store.base import Window
 
     path.unlink(missing_ok=True)
     db = sqlite3.connect(path)
+    if page_size is not None:
+        db.execute(f"PRAGMA page_size = {int(page_size)}")
     db.executescript(
         "PRAGMA journal_mode=WAL;"
         "CREATE TABLE records (datestamp TEXT NOT NULL, identifier TEXT NOT NULL,"
@@ -97,6 +109,11 @@ def build(store: object, repository_identifier: str, prefix: str, path: Path) ->
     db.close()
     return count
 
+
+if os.environ.get("YARDSTICK_KEEP_BUFFERS") == "1":
+    from app.allocator import keep_response_buffers
+
+    keep_response_buffers()
 
 _local = threading.local()
 

@@ -248,6 +248,11 @@ def test_the_command_line(
     assert main(["records", "load", str(tmp_path / "missing")]) == 2
     assert main(["records", "export", str(tmp_path / "out")]) == 0
     assert len(xml_files(tmp_path / "out")) == 6
+    capsys.readouterr()
+    assert main(["store", "compact"]) == 0
+    assert "compacted in" in capsys.readouterr().out
+    assert main(["records", "load", str(folder)]) == 1  # the same store, bad.xml still there
+    assert "6 unchanged" in capsys.readouterr().out
 
 
 def test_a_full_load_applies_a_new_journal_default(

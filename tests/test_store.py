@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from app.store import migrate, open_store
-from app.store.base import RecordDraft, SetInfo, Store, Window
+from app.store.base import RecordDraft, SetInfo, Store, StoreBusy, Window
 from tests.factories import T0, Clock
 
 
@@ -373,6 +373,84 @@ def test_a_harvest_neither_skips_nor_repeats_while_records_change(
     # The next incremental harvest (from = this harvest's start) picks up every change.
     later = list(harvest(store, window(store, from_=at(T0 + 100))))
     assert later == ["j/00", "j/05", "j/07", "j/99"]
+
+
+def framed_ids(store: Store, w: Window) -> list[tuple[str, bool]]:
+    return [(ident, bool(deleted)) for _, ident, deleted, _ in store.list_framed(w, None, 100)]
+
+
+def test_a_deletion_after_a_harvest_without_any_shows_in_the_next_one(
+    store: Store, clock: Clock
+) -> None:
+    """Section 2.5.1: a store with no deleted record skips their (empty) range; a record
+    withdrawn later must still come as a deleted header in the next harvest."""
+    store.put(draft("j/1"), actor="t")
+    store.put(draft("j/2"), actor="t")
+    before = window(store)
+    assert framed_ids(store, before) == [("j/1", False), ("j/2", False)]
+    clock.now = T0 + 10
+    store.withdraw("j/1", actor="t")
+    assert framed_ids(store, before) == [("j/2", False)]  # the old window: not yet deleted
+    assert framed_ids(store, window(store)) == [("j/2", False), ("j/1", True)]
+    clock.now = T0 + 20
+    store.put(draft("j/1", "v2"), actor="t")  # revived: no deleted record any more
+    assert framed_ids(store, window(store)) == [("j/2", False), ("j/1", False)]
+    clock.now = T0 + 30
+    store.withdraw("j/2", actor="t")
+    assert framed_ids(store, window(store)) == [("j/1", False), ("j/2", True)]
+
+
+def test_compacting_keeps_every_record_and_every_harvest_byte(
+    store: Store, clock: Clock
+) -> None:
+    for n in range(30):
+        clock.now = T0 + n
+        store.put(draft(f"j/{n:02d}", body="x" * 5000), actor="t")
+    store.withdraw("j/03", actor="t")
+    w = window(store)
+    before = store.list_framed(w, None, 100)
+    sizes = store.compact()
+    assert sizes["bytes_before"] > 0 and sizes["bytes_after"] > 0
+    assert store.list_framed(w, None, 100) == before
+    assert store.source("j/04") == draft("j/04", body="x" * 5000).source
+    store.put(draft("j/99"), actor="t")  # still writable
+    assert store.header("j/99") is not None
+
+
+def test_a_new_sqlite_store_has_large_pages_and_compact_converts_an_old_one(
+    tmp_path: Path,
+) -> None:
+    """64 KiB pages: a harvest page is a few page reads instead of hundreds."""
+    fresh = open_store(f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    assert fresh.compact()["page_size_after"] == 65536  # type: ignore[index]
+    fresh.close()
+    old_path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(old_path) as conn:
+        conn.execute("PRAGMA page_size = 4096")
+        conn.execute("CREATE TABLE before_the_store (x)")
+    old = open_store(f"sqlite:///{old_path}")
+    old.put(draft("j/1"), actor="t")
+    sizes = old.compact()
+    assert (sizes["page_size_before"], sizes["page_size_after"]) == (4096, 65536)  # type: ignore[index]
+    assert old.header("j/1") is not None
+    old.close()
+    with sqlite3.connect(old_path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_compacting_an_sqlite_store_in_use_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "busy.sqlite3"
+    store = open_store(f"sqlite:///{path}")
+    store.put(draft("j/1"), actor="t")
+    other = sqlite3.connect(path)  # a server's open connection
+    other.execute("SELECT COUNT(*) FROM records").fetchone()
+    try:
+        with pytest.raises(StoreBusy):
+            store.compact()
+    finally:
+        other.close()
+    assert store.header("j/1") is not None
+    store.close()
 
 
 def test_a_harvest_starting_during_a_write_waits_for_it(store: Store, clock: Clock) -> None:

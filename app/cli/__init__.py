@@ -12,6 +12,7 @@ COMMANDS: tuple[str, ...] = (
     "app.cli.users",
     "app.cli.convert",
     "app.cli.records",
+    "app.cli.store",
 )
 
 

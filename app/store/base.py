@@ -14,6 +14,10 @@ from datetime import datetime
 from typing import Protocol
 
 
+class StoreBusy(Exception):
+    """A maintenance operation needs the store to itself, and another process is using it."""
+
+
 @dataclass(frozen=True)
 class Header:
     """What OAI-PMH calls a record header. ``datestamp`` is UTC, whole seconds."""
@@ -248,6 +252,11 @@ class Store(ABC):
 
     @abstractmethod
     def user_for_token(self, token_hash: str) -> str | None: ...
+
+    @abstractmethod
+    def compact(self) -> dict[str, int]:
+        """Rewrite the storage so each harvest range lies together (after a bulk load or
+        months of changes); a maintenance step that may lock the store. Returns sizes."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections; the default has nothing to release."""
