@@ -7,9 +7,11 @@
    the same load again (nothing changed: every file is skipped by its hash), and the store's
    own write rate (``put`` of records already prepared, one transaction each).
 2. Keyset paging: a store of ``--big`` records built with bulk inserts of pre-rendered
-   fragments (real oai_dc payloads of generated records), then the latency of the first
-   page and of a page deep inside it (100 records with payloads, median of many), for the
-   whole collection and inside one set, plus the cost of counting the list once.
+   payloads and their framed ``<record>`` fragments (real oai_dc payloads of generated
+   records; every 100th record deleted), then the latency of the first page and of a page
+   deep inside it (a ListRecords page of 100 framed records, and the same page as headers
+   for ListIdentifiers; median of many), for the whole collection and inside one set, plus
+   the cost of counting the list once.
 
 PostgreSQL is measured when ``--database-url`` or ``JATS_OAI_TEST_DATABASE_URL`` is given;
 the benchmark works in its own schema (``bench_store``), dropped and made again.
@@ -32,8 +34,9 @@ from pathlib import Path
 from app.cli.records import load_folder
 from app.config import Settings, load_settings
 from app.ingest import Prepared, prepare
+from app.oai.framing import RecordFramer
 from app.store import open_store
-from app.store.base import RecordDraft, Store, Window
+from app.store.base import Header, RecordDraft, Store, Window
 from bench.generate import iter_records, write_records
 from bench.timing import median_ms
 
@@ -43,6 +46,7 @@ SCHEMA = "bench_store"
 PAGE = 100
 BASE = 1_600_000_000
 PER_SECOND = 50  # records sharing one datestamp in the big store, as after a bulk load
+FRAMER = RecordFramer()
 
 
 def pg_url(url: str) -> str:
@@ -154,6 +158,14 @@ def big_rows(n: int, payloads: list[bytes]) -> Iterator[tuple]:
                None if deleted else payloads[i % len(payloads)])
 
 
+def framed(ident: str, stamp: int, deleted: bool, specs: str, payload: bytes | None) -> tuple:
+    """The ``framed_records`` row ``put`` would write: (prefix, fragment)."""
+    header = Header(ident, datetime.fromtimestamp(stamp, UTC), deleted, tuple(specs.split()))
+    if payload is None:
+        return "", FRAMER.deleted(header)
+    return "oai_dc", FRAMER.record(header, payload)
+
+
 def build_sqlite(url: str, n: int, payloads: list[bytes]) -> None:
     store = open_store(url)
     conn = store._conn()  # type: ignore[attr-defined]  # a bench may bulk-insert directly
@@ -174,6 +186,12 @@ def build_sqlite(url: str, n: int, payloads: list[bytes]) -> None:
         conn.executemany(
             "INSERT INTO record_sets (identifier, spec, datestamp) VALUES (?, ?, ?)",
             [(ident, s, stamp) for s in specs.split()],
+        )
+        prefix, fragment = framed(ident, stamp, deleted, specs, payload)
+        conn.execute(
+            "INSERT INTO framed_records (prefix, datestamp, identifier, deleted, seq, fragment)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (prefix, stamp, ident, deleted, i, fragment),
         )
         if i % 100_000 == 0:
             conn.execute("COMMIT")
@@ -206,10 +224,18 @@ def build_postgres(url: str, n: int, payloads: list[bytes]) -> None:
                 for ident, stamp, _, specs, _ in big_rows(n, payloads):
                     for s in specs.split():
                         copy.write_row((ident, s, stamp))
+            with cur.copy(
+                "COPY framed_records (prefix, datestamp, identifier, deleted, seq, fragment)"
+                " FROM STDIN"
+            ) as copy:
+                for i, row in enumerate(big_rows(n, payloads), 1):
+                    prefix, fragment = framed(*row)
+                    copy.write_row((prefix, row[1], row[0], row[2], i, fragment))
             cur.execute(
                 "UPDATE store_state SET seq = %s, last_datestamp = %s",
                 (n, BASE + n // PER_SECOND),
             )
+        conn.execute("CLUSTER framed_records USING framed_records_pkey")
         conn.execute("VACUUM ANALYZE")
 
 
@@ -240,12 +266,16 @@ def bench_big(kind: str, n: int, settings: Settings, workdir: Path, pg: str | No
                 ("deepest pages of set j3", in_set, deep_in_set),
             ]
             for label, window, after in cases:
-                rows = store.list_page(window, after, PAGE, True)
+                rows = store.list_framed(window, after, PAGE)
                 assert len(rows) == PAGE or after is not None, label
-                ms = median_ms(lambda w=window, a=after: store.list_page(w, a, PAGE, True), repeat)
-                print(f"  {label:<28} {ms:7.2f} ms  ({len(rows)} records)")
-            print("  plan of the deep page: "
-                  + " | ".join(store.explain_page(whole, deep).splitlines()[:3]))  # type: ignore[attr-defined]
+                ms = median_ms(lambda w=window, a=after: store.list_framed(w, a, PAGE), repeat)
+                heads = median_ms(
+                    lambda w=window, a=after: store.list_page(w, a, PAGE, False), repeat
+                )
+                print(f"  {label:<28} {ms:7.2f} ms  ({len(rows)} records; headers only: "
+                      f"{heads:.2f} ms)")
+            print("  plan of the deep page (headers | records): "
+                  + " | ".join(store.explain_page(whole, deep).splitlines()))  # type: ignore[attr-defined]
             started = time.perf_counter()
             total = store.count(whole)
             print(f"  count of the whole list (once per harvest, carried in the token): "

@@ -331,3 +331,19 @@ def test_a_full_load_renders_again_after_public_url_changes(
                          out=io.StringIO(), err=io.StringIO())
     assert (report.changed, report.unchanged) == (0, 6)
     assert snapshot(store) == after and store.current_seq() == seq
+
+
+def test_a_large_load_suggests_compacting_the_store(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from app.cli import records
+
+    monkeypatch.setenv("JATS_OAI_INSTANCE_DIR", str(tmp_path / "instance"))
+    monkeypatch.setattr(records, "COMPACT_HINT_AFTER", 6)
+    assert main(["records", "load", str(folder)]) == 0
+    assert "6 records written: stop the server and run 'jats-oai store compact'" in (
+        capsys.readouterr().out
+    )
+    assert main(["records", "load", str(folder)]) == 0  # nothing written: no advice
+    assert "store compact" not in capsys.readouterr().out

@@ -400,6 +400,36 @@ def test_a_deletion_after_a_harvest_without_any_shows_in_the_next_one(
     assert framed_ids(store, window(store)) == [("j/1", False), ("j/2", True)]
 
 
+def test_framed_pages_interleave_deleted_and_live_records_in_key_order(
+    store: Store, clock: Clock
+) -> None:
+    """Section 3.5: small ListRecords pages over a list where deleted records fall inside
+    pages, on their edges and after the last live one; nothing skipped, nothing repeated,
+    the same order as the headers (read from another table)."""
+    events = [("put", 0), ("put", 1), ("withdraw", 0), ("put", 3), ("put", 4),
+              ("withdraw", 1), ("withdraw", 3), ("put", 7), ("put", 8), ("withdraw", 4),
+              ("put", 10), ("put", 11), ("withdraw", 11)]  # fmt: skip
+    for second, (action, n) in enumerate(events):
+        clock.now = T0 + second
+        if action == "put":
+            store.put(draft(f"j/{n:02d}"), actor="t")
+        else:
+            store.withdraw(f"j/{n:02d}", actor="t")
+    w = window(store)
+    expected = [(h.identifier, h.deleted) for h, _ in store.list_page(w, None, 100, False)]
+    assert [d for _, d in expected] == [True, True, True, False, False, True, False, True]
+    for size in (1, 2, 3, 4, 5, 100):
+        seen: list[tuple[str, bool]] = []
+        after = None
+        while True:
+            rows = store.list_framed(w, after, size)
+            seen += [(ident, bool(deleted)) for _, ident, deleted, _ in rows]
+            if len(rows) < size:
+                break
+            after = (at(rows[-1][0]), rows[-1][1])
+        assert seen == expected, size
+
+
 def test_compacting_keeps_every_record_and_every_harvest_byte(
     store: Store, clock: Clock
 ) -> None:

@@ -57,6 +57,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.set_defaults(func=_export)
 
 
+#: A load that writes this many records suggests compacting the store (docs/store.md).
+COMPACT_HINT_AFTER = 1000
+
+
 @dataclass
 class LoadReport:
     files: int = 0
@@ -271,6 +275,11 @@ def _load(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(f"{_shown(root.resolve())}: {report.line()}")
+    if report.added + report.changed >= COMPACT_HINT_AFTER:
+        print(
+            f"{report.added + report.changed} records written: stop the server and run "
+            "'jats-oai store compact' so that harvests read them in order"
+        )
     return 1 if report.rejected else 0
 
 

@@ -436,10 +436,18 @@ class SqlStore(Store):
         ]
 
     def _framed_where(
-        self, window: Window, after: tuple[datetime, str] | None, key: str
+        self,
+        window: Window,
+        after: tuple[datetime, str] | None,
+        key: str,
+        upto: tuple[int, str] | None = None,
     ) -> tuple[str, list[Any]]:
-        """The datestamp window, keyset position and change bound over ``key``'s columns."""
+        """The datestamp window, keyset position and change bound over ``key``'s columns,
+        and optionally an upper bound on the key (stored epoch seconds, identifier)."""
         where, params = "", []
+        if upto is not None:
+            where += f" AND ({key}.datestamp, {key}.identifier) <= (?, ?)"
+            params += [upto[0], upto[1]]
         if window.from_ is not None:
             where += f" AND {key}.datestamp >= ?"
             params.append(to_epoch(window.from_))
@@ -473,16 +481,26 @@ class SqlStore(Store):
                     [window.prefix, window.set_spec, *params, window.max_seq, limit],
                 )
             ]
-        where, params = self._framed_where(window, after, "f")
-        one = (
+        return [
+            self._framed_range(window.prefix, window, after, limit),
+            self._framed_range("", window, after, limit),
+        ]
+
+    def _framed_range(
+        self,
+        prefix: str,
+        window: Window,
+        after: tuple[datetime, str] | None,
+        limit: int,
+        upto: tuple[int, str] | None = None,
+    ) -> tuple[str, list[Any]]:
+        where, params = self._framed_where(window, after, "f", upto)
+        return (
             "SELECT f.datestamp, f.identifier, f.deleted, f.fragment FROM framed_records f"
             f" WHERE f.prefix = ?{where} AND f.seq <= ?"
-            " ORDER BY f.datestamp, f.identifier LIMIT ?"
+            " ORDER BY f.datestamp, f.identifier LIMIT ?",
+            [prefix, *params, window.max_seq, limit],
         )
-        return [
-            (one, [window.prefix, *params, window.max_seq, limit]),
-            (one, ["", *params, window.max_seq, limit]),
-        ]
 
     def list_framed(
         self, window: Window, after: tuple[datetime, str] | None, limit: int
@@ -490,11 +508,13 @@ class SqlStore(Store):
         queries = self._framed_queries(window, after, limit)
         with self._connection() as db:
             rows = db.execute(*queries[0]).fetchall()
-            if len(queries) > 1 and not self._deleted_within(db, window.max_seq):
-                queries = queries[:1]
-            gone = [r for query in queries[1:] for r in db.execute(*query).fetchall()]
+            if len(queries) == 1 or not self._deleted_within(db, window.max_seq):
+                return rows
+            # Deleted records (prefix '') are a range of their own, merged in. A full page
+            # ends at its last live record: deleted ones after it belong to later pages.
+            upto = (rows[-1][0], rows[-1][1]) if len(rows) == limit else None
+            gone = db.execute(*self._framed_range("", window, after, limit, upto)).fetchall()
         if gone:
-            # Deleted records (prefix '') are a range of their own: merge the two.
             rows = sorted(rows + gone, key=lambda r: (r[0], r[1]))[:limit]
         return rows
 
