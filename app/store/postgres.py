@@ -35,6 +35,17 @@ def _pg(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
 
 
+def _configure(conn: psycopg.Connection) -> None:
+    """Session settings for short indexed reads: no JIT, no parallel workers.
+
+    The planner misjudges the rows a set's first page joins (no keyset bound yet), prices
+    it high, and then compiles it (JIT) and starts parallel workers: 25 ms instead of 1.4
+    on a 1,000,000-record store, for a LIMIT 101 that one index range answers.
+    """
+    conn.execute("SET jit = off")
+    conn.execute("SET max_parallel_workers_per_gather = 0")
+
+
 class _Db:
     """Adapts a psycopg connection to the ``?`` placeholders the shared SQL uses."""
 
@@ -87,6 +98,7 @@ class PostgresStore(SqlStore):
                         min_size=1,
                         max_size=self.max_size,
                         kwargs={"autocommit": True},
+                        configure=_configure,
                         open=True,
                         name="jats-oai",
                     )
@@ -106,6 +118,28 @@ class PostgresStore(SqlStore):
             ).fetchone()
             db.state = (int(seq), int(last))
             yield db
+
+    def _framed_set_range(
+        self, window: Window, after: tuple[datetime, str] | None, limit: int
+    ) -> tuple[str, list[Any]]:
+        """The same page as SQLite's, with the lookup written as a LATERAL subquery.
+
+        PostgreSQL estimates the join on (datestamp, identifier) as if the two columns were
+        independent, expects a handful of rows, and for a set's first page (no keyset bound
+        yet) hashes the whole framed_records table: 840 ms on a 1,000,000-record store. A
+        LATERAL lookup that is not flattened into the join (``OFFSET 0`` keeps it a
+        subquery) can only be a nested loop under the set's index range: 1-2 ms, the same
+        for the first page and the deepest.
+        """
+        where, params = self._framed_where(window, after, "k")
+        return (
+            "SELECT k.datestamp, k.identifier, f.deleted, f.fragment FROM record_sets k"
+            " CROSS JOIN LATERAL (SELECT g.deleted, g.fragment FROM framed_records g"
+            " WHERE g.prefix IN (?, '') AND g.datestamp = k.datestamp"
+            " AND g.identifier = k.identifier AND g.seq <= ? OFFSET 0) f"
+            f" WHERE k.spec = ?{where} ORDER BY k.datestamp, k.identifier LIMIT ?",
+            [window.prefix, window.max_seq, window.set_spec, *params, limit],
+        )
 
     def _locked_state(self, db: _Db) -> tuple[int, int]:  # type: ignore[override]
         assert db.state is not None, "only inside _writer()"

@@ -470,21 +470,25 @@ class SqlStore(Store):
         if window.prefix is None:
             raise ValueError("a framed page needs the window's metadata format")
         if window.set_spec is not None:
-            where, params = self._framed_where(window, after, "k")
-            return [
-                (
-                    "SELECT k.datestamp, k.identifier, f.deleted, f.fragment FROM record_sets k"
-                    " JOIN framed_records f ON f.prefix IN (?, '')"
-                    " AND f.datestamp = k.datestamp AND f.identifier = k.identifier"
-                    f" WHERE k.spec = ?{where} AND f.seq <= ?"
-                    " ORDER BY k.datestamp, k.identifier LIMIT ?",
-                    [window.prefix, window.set_spec, *params, window.max_seq, limit],
-                )
-            ]
+            return [self._framed_set_range(window, after, limit)]
         return [
             self._framed_range(window.prefix, window, after, limit),
             self._framed_range("", window, after, limit),
         ]
+
+    def _framed_set_range(
+        self, window: Window, after: tuple[datetime, str] | None, limit: int
+    ) -> tuple[str, list[Any]]:
+        """A page within a set: the ``record_sets`` range, one key lookup per record."""
+        where, params = self._framed_where(window, after, "k")
+        return (
+            "SELECT k.datestamp, k.identifier, f.deleted, f.fragment FROM record_sets k"
+            " JOIN framed_records f ON f.prefix IN (?, '')"
+            " AND f.datestamp = k.datestamp AND f.identifier = k.identifier"
+            f" WHERE k.spec = ?{where} AND f.seq <= ?"
+            " ORDER BY k.datestamp, k.identifier LIMIT ?",
+            [window.prefix, window.set_spec, *params, window.max_seq, limit],
+        )
 
     def _framed_range(
         self,
