@@ -40,6 +40,7 @@ class Settings:
     oai_page_size: int = 100
     token_lifetime_days: int = 7
     rate_limit_per_minute: int = 600
+    trusted_proxies: int = 0
 
     @property
     def effective_database_url(self) -> str:

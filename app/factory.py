@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask
@@ -40,7 +41,23 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     for name in BLUEPRINT_MODULES:
         app.register_blueprint(importlib.import_module(name).bp)
+    if settings.trusted_proxies > 0:
+        app.wsgi_app = behind_proxies(app.wsgi_app, settings.trusted_proxies)  # type: ignore[method-assign]
     return app
+
+
+def behind_proxies(wsgi_app: Callable, count: int) -> Callable:
+    """Believe the ``X-Forwarded-For``, ``-Proto``, ``-Host`` and ``-Port`` headers that the
+    last ``count`` proxies added, and no others.
+
+    Behind nginx every request comes from the proxy's address: without this, the OAI-PMH
+    rate limit and sign-in throttling would count every client as one, and an https site
+    would build http links. Outermost, so the OAI-PMH fast path sees the client's address
+    too. Off by default: a service reached directly must not believe what clients claim.
+    """
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    return ProxyFix(wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
 
 
 def services(app: Flask) -> Services:

@@ -139,3 +139,41 @@ def test_the_configured_rate_applies(store_settings: Settings, samples: list[Pre
             unlimited.oai.check(client.get("/oai?verb=Identify"))
     finally:
         unlimited.close()
+
+
+FORWARDED = {
+    "X-Forwarded-For": "203.0.113.5",
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-Host": "journals.example.org",
+}
+
+
+def _base_url(response: object) -> str:
+    match = re.search(rb"<baseURL>([^<]+)</baseURL>", response.data)  # type: ignore[attr-defined]
+    assert match, response.data  # type: ignore[attr-defined]
+    return match.group(1).decode()
+
+
+@pytest.mark.parametrize("trusted", [0, 1])
+def test_forwarded_headers_count_only_from_trusted_proxies(
+    store_settings: Settings, samples: list[Prepared], trusted: int
+) -> None:
+    """Behind one proxy (``trusted_proxies = 1``) the baseURL follows the public https
+    address and the rate limit of section 3.1.2.2 counts each client, not the proxy; with
+    no trusted proxy the same headers, which any client can send, change nothing."""
+    repo = Repository(
+        replace(store_settings, rate_limit_per_minute=2, trusted_proxies=trusted), samples
+    )
+    try:
+        proxy = repo.app.test_client()
+        first = proxy.get("/oai?verb=Identify", headers=FORWARDED)
+        repo.oai.check(first)
+        expected = "https://journals.example.org/oai" if trusted else "http://localhost/oai"
+        assert _base_url(first) == expected
+        assert proxy.get("/oai?verb=Identify", headers=FORWARDED).status_code == 200
+        assert proxy.get("/oai?verb=Identify", headers=FORWARDED).status_code == 503
+        other_client = {**FORWARDED, "X-Forwarded-For": "198.51.100.9"}
+        answer = proxy.get("/oai?verb=Identify", headers=other_client)
+        assert answer.status_code == (200 if trusted else 503)
+    finally:
+        repo.close()
