@@ -266,6 +266,57 @@ def test_users_add_reads_the_password_from_stdin(
     assert "exists already" in capsys.readouterr().err
 
 
+def test_a_new_password_ends_the_sessions_opened_with_the_old_one(
+    web: Web, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client = web.client()
+    web.login(client)
+    assert client.get("/deposit").status_code == 200
+    monkeypatch.setenv("JATS_OAI_INSTANCE_DIR", str(web.settings.instance_dir))
+    monkeypatch.setenv("JATS_OAI_DATABASE_URL", web.settings.database_url)
+    monkeypatch.setattr("sys.stdin", io.StringIO("a new long password\n"))
+    assert cli_main(["users", "password", EDITOR, "--password-stdin"]) == 0
+    assert "sessions opened with the old one are ended" in capsys.readouterr().out
+    assert client.get("/deposit").status_code == 302  # signed out
+    web.login(client, password="a new long password")
+    assert client.get("/deposit").status_code == 200
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert cli_main(["users", "password", EDITOR, "--password-stdin"]) == 1
+    assert cli_main(["users", "password", "nobody", "--password-stdin"]) == 1
+    assert "there is no account 'nobody'" in capsys.readouterr().err
+
+
+def test_revoked_tokens_and_removed_accounts_open_nothing(
+    web: Web, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, second = _token(web, monkeypatch, capsys), _token(web, monkeypatch, capsys)
+    client = web.client()
+    auth = {"Content-Type": "application/jats+xml"}
+    for number, token in (("9004", first), ("9005", second)):
+        answer = client.post("/api/articles", data=variant(number),
+                             headers={**auth, "Authorization": f"Bearer {token}"})
+        assert answer.status_code == 201, answer.get_json()
+    assert cli_main(["users", "list"]) == 0
+    assert f"{EDITOR}\tcreated " in capsys.readouterr().out
+    assert cli_main(["users", "revoke", EDITOR]) == 0
+    assert f"revoked 2 API tokens of '{EDITOR}'" in capsys.readouterr().out
+    for token in (first, second):
+        refused = client.post("/api/articles", data=variant("9006"),
+                              headers={**auth, "Authorization": f"Bearer {token}"})
+        assert refused.status_code == 401
+    third = _token(web, monkeypatch, capsys)
+    signed_in = web.client()
+    web.login(signed_in)
+    assert cli_main(["users", "remove", EDITOR]) == 0
+    assert web.store.user(EDITOR) is None
+    assert web.store.user_for_token(hash_token(third)) is None
+    assert signed_in.get("/deposit").status_code == 302
+    assert [c.actor for c in web.store.history("history/9004")][:1] == [EDITOR]
+    assert cli_main(["users", "remove", EDITOR]) == 1
+    assert cli_main(["users", "list"]) == 0
+    assert "no editor accounts" in capsys.readouterr().out
+
+
 # --- upload limits and content types --------------------------------------------------------
 
 def test_a_file_over_the_size_limit_is_refused_with_the_limit_named(web: Web) -> None:

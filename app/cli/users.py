@@ -32,6 +32,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     token = sub.add_parser("token", help="create an API token for scripts; it is shown once")
     token.add_argument("name", help="the editor the token acts for")
     token.set_defaults(func=_token)
+    password = sub.add_parser(
+        "password", help="set a new password (the editor's open sessions end with the old one)"
+    )
+    password.add_argument("name", help="the editor")
+    password.add_argument(
+        "--password-stdin", action="store_true",
+        help="read the password from the first line of standard input (for scripts)",
+    )
+    password.set_defaults(func=_password)
+    revoke = sub.add_parser("revoke", help="revoke every API token of an editor")
+    revoke.add_argument("name", help="the editor")
+    revoke.set_defaults(func=_revoke)
+    remove = sub.add_parser(
+        "remove", help="delete an editor account and its tokens (the history keeps the name)"
+    )
+    remove.add_argument("name", help="the editor")
+    remove.set_defaults(func=_remove)
+    listing = sub.add_parser("list", help="the editor accounts and how many tokens each has")
+    listing.set_defaults(func=_list)
 
 
 def _read_password(from_stdin: bool) -> str | None:
@@ -48,6 +67,23 @@ def _read_password(from_stdin: bool) -> str | None:
     return first
 
 
+def _new_password(from_stdin: bool) -> str | None:
+    """A password that passes the length rule, or None after saying what is wrong."""
+    password = _read_password(from_stdin)
+    if password is None:
+        return None
+    if len(password) < MIN_PASSWORD:
+        print(f"error: the password must have at least {MIN_PASSWORD} characters",
+              file=sys.stderr)
+        return None
+    return password
+
+
+def _no_account(name: str) -> int:
+    print(f"error: there is no account {name!r} (see 'jats-oai users list')", file=sys.stderr)
+    return 1
+
+
 def _add(args: argparse.Namespace) -> int:
     if not NAME_PATTERN.fullmatch(args.name):
         print(f"error: {args.name!r} is not a usable name (1-64 letters, digits, . _ @ -, "
@@ -58,12 +94,8 @@ def _add(args: argparse.Namespace) -> int:
         if store.user(args.name) is not None:
             print(f"error: the account {args.name!r} exists already", file=sys.stderr)
             return 1
-        password = _read_password(args.password_stdin)
+        password = _new_password(args.password_stdin)
         if password is None:
-            return 1
-        if len(password) < MIN_PASSWORD:
-            print(f"error: the password must have at least {MIN_PASSWORD} characters",
-                  file=sys.stderr)
             return 1
         store.add_user(args.name, hash_password(password))
     finally:
@@ -86,4 +118,56 @@ def _token(args: argparse.Namespace) -> int:
     print(token)
     print("This token is shown only now; keep it secret. Scripts send it as "
           "'Authorization: Bearer <token>'.", file=sys.stderr)
+    return 0
+
+
+def _password(args: argparse.Namespace) -> int:
+    store = open_configured_store(load_settings())
+    try:
+        if store.user(args.name) is None:
+            return _no_account(args.name)
+        password = _new_password(args.password_stdin)
+        if password is None:
+            return 1
+        store.add_user(args.name, hash_password(password))
+    finally:
+        store.close()
+    print(f"changed the password of {args.name!r}; sessions opened with the old one are ended")
+    return 0
+
+
+def _revoke(args: argparse.Namespace) -> int:
+    store = open_configured_store(load_settings())
+    try:
+        if store.user(args.name) is None:
+            return _no_account(args.name)
+        count = store.remove_tokens(args.name)
+    finally:
+        store.close()
+    print(f"revoked {count} API token{'s' if count != 1 else ''} of {args.name!r}")
+    return 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    store = open_configured_store(load_settings())
+    try:
+        if not store.remove_user(args.name):
+            return _no_account(args.name)
+    finally:
+        store.close()
+    print(f"removed the editor account {args.name!r} and its API tokens")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    store = open_configured_store(load_settings())
+    try:
+        accounts = store.users()
+    finally:
+        store.close()
+    if not accounts:
+        print("no editor accounts (create one with 'jats-oai users add NAME')")
+    for user, tokens in accounts:
+        print(f"{user.name}\tcreated {user.created:%Y-%m-%d}\t{tokens} API token"
+              f"{'s' if tokens != 1 else ''}")
     return 0

@@ -254,6 +254,18 @@ class Store(ABC):
     def user_for_token(self, token_hash: str) -> str | None: ...
 
     @abstractmethod
+    def users(self) -> list[tuple[User, int]]:
+        """Every editor account with the number of its API tokens, by name."""
+
+    @abstractmethod
+    def remove_tokens(self, name: str) -> int:
+        """Revoke every API token of an editor; how many there were."""
+
+    @abstractmethod
+    def remove_user(self, name: str) -> bool:
+        """Delete an editor account and its tokens (the history keeps the name)."""
+
+    @abstractmethod
     def compact(self) -> dict[str, int]:
         """Rewrite the storage so each harvest range lies together (after a bulk load or
         months of changes); a maintenance step that may lock the store. Returns sizes."""

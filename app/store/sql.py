@@ -661,3 +661,25 @@ class SqlStore(Store):
 
     def user_for_token(self, token_hash: str) -> str | None:
         return self._value("SELECT name FROM tokens WHERE token_hash = ?", (token_hash,))
+
+    def users(self) -> list[tuple[User, int]]:
+        with self._connection() as db:
+            rows = db.execute(
+                "SELECT u.name, u.password_hash, u.created, COUNT(t.token_hash) FROM users u"
+                " LEFT JOIN tokens t ON t.name = u.name"
+                " GROUP BY u.name, u.password_hash, u.created ORDER BY u.name"
+            ).fetchall()
+        return [(User(r[0], r[1], from_epoch(r[2])), int(r[3])) for r in rows]
+
+    def remove_tokens(self, name: str) -> int:
+        with self._writer() as db:
+            count = db.execute("SELECT COUNT(*) FROM tokens WHERE name = ?", (name,)).fetchone()
+            db.execute("DELETE FROM tokens WHERE name = ?", (name,))
+        return int(count[0])
+
+    def remove_user(self, name: str) -> bool:
+        with self._writer() as db:
+            found = db.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone()
+            db.execute("DELETE FROM tokens WHERE name = ?", (name,))
+            db.execute("DELETE FROM users WHERE name = ?", (name,))
+        return found is not None
