@@ -4,10 +4,12 @@ server ends the command with one sentence instead of a traceback."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 
-from app.config import Settings
+from app.config import Settings, load_settings
 from app.store import open_store
 from app.store.base import Store
 
@@ -24,3 +26,13 @@ def open_configured_store(settings: Settings) -> Store:
         raise StoreUnavailable(str(exc)) from None
     except (sqlite3.Error, psycopg.Error, OSError) as exc:
         raise StoreUnavailable(f"the database cannot be opened: {exc}") from None
+
+
+@contextmanager
+def configured_store() -> Iterator[Store]:
+    """The store of the current settings, closed when the command is done with it."""
+    store = open_configured_store(load_settings())
+    try:
+        yield store
+    finally:
+        store.close()

@@ -11,8 +11,7 @@ import argparse
 import sys
 import time
 
-from app.cli.database import open_configured_store
-from app.config import load_settings
+from app.cli.database import configured_store
 from app.store.base import StoreBusy
 
 
@@ -32,16 +31,14 @@ def _megabytes(size: int) -> str:
 
 
 def _compact(args: argparse.Namespace) -> int:
-    store = open_configured_store(load_settings())
     started = time.monotonic()
     try:
-        sizes = store.compact()
+        with configured_store() as store:
+            sizes = store.compact()
     except StoreBusy as exc:
         print(f"jats-oai store compact: {exc}; stop the server and run it again",
               file=sys.stderr)
         return 2
-    finally:
-        store.close()
     line = (
         f"compacted in {time.monotonic() - started:.1f} s: "
         f"{_megabytes(sizes['bytes_before'])} -> {_megabytes(sizes['bytes_after'])}"

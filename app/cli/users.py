@@ -10,47 +10,13 @@ import argparse
 import getpass
 import re
 import sys
+from collections.abc import Callable
 
-from app.cli.database import open_configured_store
-from app.config import load_settings
+from app.cli.database import configured_store
 from app.web.passwords import hash_password, hash_token, new_token
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 MIN_PASSWORD = 8
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("users", help="manage editor accounts and API tokens")
-    sub = parser.add_subparsers(dest="users_command", required=True, metavar="ACTION")
-    add = sub.add_parser("add", help="create an editor account (the password is prompted)")
-    add.add_argument("name", help="the sign-in name: letters, digits, . _ @ -")
-    add.add_argument(
-        "--password-stdin", action="store_true",
-        help="read the password from the first line of standard input (for scripts)",
-    )
-    add.set_defaults(func=_add)
-    token = sub.add_parser("token", help="create an API token for scripts; it is shown once")
-    token.add_argument("name", help="the editor the token acts for")
-    token.set_defaults(func=_token)
-    password = sub.add_parser(
-        "password", help="set a new password (the editor's open sessions end with the old one)"
-    )
-    password.add_argument("name", help="the editor")
-    password.add_argument(
-        "--password-stdin", action="store_true",
-        help="read the password from the first line of standard input (for scripts)",
-    )
-    password.set_defaults(func=_password)
-    revoke = sub.add_parser("revoke", help="revoke every API token of an editor")
-    revoke.add_argument("name", help="the editor")
-    revoke.set_defaults(func=_revoke)
-    remove = sub.add_parser(
-        "remove", help="delete an editor account and its tokens (the history keeps the name)"
-    )
-    remove.add_argument("name", help="the editor")
-    remove.set_defaults(func=_remove)
-    listing = sub.add_parser("list", help="the editor accounts and how many tokens each has")
-    listing.set_defaults(func=_list)
 
 
 def _read_password(from_stdin: bool) -> str | None:
@@ -89,85 +55,99 @@ def _add(args: argparse.Namespace) -> int:
         print(f"error: {args.name!r} is not a usable name (1-64 letters, digits, . _ @ -, "
               "starting with a letter or digit)", file=sys.stderr)
         return 1
-    store = open_configured_store(load_settings())
-    try:
-        if store.user(args.name) is not None:
-            print(f"error: the account {args.name!r} exists already", file=sys.stderr)
+    return _set_password(args.name, args.password_stdin, new_account=True)
+
+
+def _password(args: argparse.Namespace) -> int:
+    return _set_password(args.name, args.password_stdin, new_account=False)
+
+
+def _set_password(name: str, from_stdin: bool, *, new_account: bool) -> int:
+    """Create an account, or give an existing one a new password (which ends its sessions:
+    a session carries a fingerprint of the password it was opened with)."""
+    with configured_store() as store:
+        exists = store.user(name) is not None
+        if new_account and exists:
+            print(f"error: the account {name!r} exists already", file=sys.stderr)
             return 1
-        password = _new_password(args.password_stdin)
+        if not new_account and not exists:
+            return _no_account(name)
+        password = _new_password(from_stdin)
         if password is None:
             return 1
-        store.add_user(args.name, hash_password(password))
-    finally:
-        store.close()
-    print(f"created the editor account {args.name!r}")
+        store.add_user(name, hash_password(password))
+    if new_account:
+        print(f"created the editor account {name!r}")
+    else:
+        print(f"changed the password of {name!r}; sessions opened with the old one are ended")
     return 0
 
 
 def _token(args: argparse.Namespace) -> int:
-    store = open_configured_store(load_settings())
-    try:
+    with configured_store() as store:
         if store.user(args.name) is None:
-            print(f"error: there is no account {args.name!r} "
-                  "(create it with 'jats-oai users add')", file=sys.stderr)
-            return 1
+            return _no_account(args.name)
         token = new_token()
         store.add_token(args.name, hash_token(token))
-    finally:
-        store.close()
     print(token)
     print("This token is shown only now; keep it secret. Scripts send it as "
           "'Authorization: Bearer <token>'.", file=sys.stderr)
     return 0
 
 
-def _password(args: argparse.Namespace) -> int:
-    store = open_configured_store(load_settings())
-    try:
-        if store.user(args.name) is None:
-            return _no_account(args.name)
-        password = _new_password(args.password_stdin)
-        if password is None:
-            return 1
-        store.add_user(args.name, hash_password(password))
-    finally:
-        store.close()
-    print(f"changed the password of {args.name!r}; sessions opened with the old one are ended")
-    return 0
-
-
 def _revoke(args: argparse.Namespace) -> int:
-    store = open_configured_store(load_settings())
-    try:
+    with configured_store() as store:
         if store.user(args.name) is None:
             return _no_account(args.name)
         count = store.remove_tokens(args.name)
-    finally:
-        store.close()
     print(f"revoked {count} API token{'s' if count != 1 else ''} of {args.name!r}")
     return 0
 
 
 def _remove(args: argparse.Namespace) -> int:
-    store = open_configured_store(load_settings())
-    try:
+    with configured_store() as store:
         if not store.remove_user(args.name):
             return _no_account(args.name)
-    finally:
-        store.close()
     print(f"removed the editor account {args.name!r} and its API tokens")
     return 0
 
 
 def _list(args: argparse.Namespace) -> int:
-    store = open_configured_store(load_settings())
-    try:
+    with configured_store() as store:
         accounts = store.users()
-    finally:
-        store.close()
     if not accounts:
         print("no editor accounts (create one with 'jats-oai users add NAME')")
     for user, tokens in accounts:
         print(f"{user.name}\tcreated {user.created:%Y-%m-%d}\t{tokens} API token"
               f"{'s' if tokens != 1 else ''}")
     return 0
+
+
+#: action: (help, what NAME is, reads a password, handler)
+_ACTIONS: dict[str, tuple[str, str, bool, Callable[[argparse.Namespace], int]]] = {
+    "add": ("create an editor account (the password is prompted)",
+            "the sign-in name: letters, digits, . _ @ -", True, _add),
+    "token": ("create an API token for scripts; it is shown once",
+              "the editor the token acts for", False, _token),
+    "password": ("set a new password (the editor's open sessions end with the old one)",
+                 "the editor", True, _password),
+    "revoke": ("revoke every API token of an editor", "the editor", False, _revoke),
+    "remove": ("delete an editor account and its tokens (the history keeps the name)",
+               "the editor", False, _remove),
+}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("users", help="manage editor accounts and API tokens")
+    sub = parser.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+    for action, (help_text, name_help, reads_password, handler) in _ACTIONS.items():
+        command = sub.add_parser(action, help=help_text)
+        command.add_argument("name", help=name_help)
+        if reads_password:
+            command.add_argument(
+                "--password-stdin", action="store_true",
+                help="read the password from the first line of standard input (for scripts)",
+            )
+        command.set_defaults(func=handler)
+    listing = sub.add_parser("list", help="the editor accounts and how many tokens each has")
+    listing.set_defaults(func=_list)
