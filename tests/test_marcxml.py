@@ -299,3 +299,16 @@ def test_a_long_author_list_is_abridged_in_the_statement_of_responsibility() -> 
     record = render(make_article(contributors=people))
     assert sub(fields(record, "245")[0], "c") == ["A. Author0 [and 4 others]"]
     assert len(fields(record, "700")) == 4  # every author still has an added entry
+
+
+def test_funding_notes_name_funders_without_their_identifiers(corpus_dir: Path) -> None:
+    """536 $a: the funder as named and the award numbers; the FundRef DOI tagged beside the
+    name (``institution-id``) is not part of it."""
+    record = record_of(corpus_dir / "jats-real" / "elife-03385.xml")
+    notes = [text for field in fields(record, "536") for text in sub(field, "a")]
+    assert notes[:3] == [
+        "National Institutes of Health (R01 AI077058, R01 AI101400, R01 NS085296, P30 CA014195)",
+        "Leona M. and Harry B. Helmsley Charitable Trust (2012-PG-MED002)",
+        "Leukemia and Lymphoma Society",
+    ]
+    assert not any("10.13039" in note for note in notes)

@@ -342,3 +342,37 @@ def test_mathml_and_markup_in_a_title_read_as_text() -> None:
     titles = render(article).findall("datacite:titles/datacite:title", NS)
     assert [(t.text, t.get(XML_LANG), t.get("titleType")) for t in titles] == [
         ("Solving x2=4 in closed form", "en", None), ("Die Gleichung", "de", "TranslatedTitle")]
+
+
+def test_funding_references_name_the_tagged_funders_ids_and_awards(
+    corpus_dir: Path, schema_dir: Path
+) -> None:
+    """Funding Reference (MA): eLife tags each award-group's funder with a FundRef DOI;
+    the award number comes as the record writes it, and a funder without either keeps
+    only its name. The identifier never leaks into the name."""
+    root = render(load(corpus_dir / "jats-real" / "elife-03385.xml"))
+    assert_valid(root, schema_dir)
+    references = root.findall("oaire:fundingReferences/oaire:fundingReference", NS)
+    found = [
+        (
+            ref.findtext("oaire:funderName", namespaces=NS),
+            ref.findtext("oaire:funderIdentifier", namespaces=NS),
+            ref.find("oaire:funderIdentifier", NS).get("funderIdentifierType")
+            if ref.find("oaire:funderIdentifier", NS) is not None else None,
+            ref.findtext("oaire:awardNumber", namespaces=NS),
+        )
+        for ref in references
+    ]
+    assert found[:4] == [
+        ("National Institutes of Health", "https://doi.org/10.13039/100000002",
+         "Crossref Funder ID", "R01 AI077058, R01 AI101400, R01 NS085296, P30 CA014195"),
+        ("Leona M. and Harry B. Helmsley Charitable Trust",
+         "https://doi.org/10.13039/100007028", "Crossref Funder ID", "2012-PG-MED002"),
+        ("Leukemia and Lymphoma Society", "https://doi.org/10.13039/100005189",
+         "Crossref Funder ID", None),
+        ("Nomis Foundation", None, None, None),
+    ]
+
+
+def test_a_record_without_funding_gets_no_funding_references(seed: etree._Element) -> None:
+    assert seed.find("oaire:fundingReferences", NS) is None

@@ -195,6 +195,22 @@ def _citation(root: etree._Element, article: Article) -> None:
             _add(root, NS, name, clean(value))
 
 
+def _funding(root: etree._Element, article: Article) -> None:
+    """Funding Reference (MA): a funder name for each tagged award, its identifier when the
+    record gives one of a kind DataCite names, and the award number."""
+    if not article.awards:
+        return
+    group = _add(root, NS, "fundingReferences")
+    for award in article.awards:
+        reference = _add(group, NS, "fundingReference")
+        _add(reference, NS, "funderName", award.funder)
+        if award.funder_id and award.funder_id_type:
+            _add(reference, NS, "funderIdentifier", award.funder_id,
+                 funderIdentifierType=award.funder_id_type)
+        if award.number:
+            _add(reference, NS, "awardNumber", award.number)
+
+
 def _subjects(root: etree._Element, article: Article) -> None:
     _wrapped(root, "subjects", [(t.text, {"lang": t.lang}) for t in subject_terms(article)])
 
@@ -217,6 +233,7 @@ def resource(article: Article, context: RenderContext) -> etree._Element:
 
     _titles(root, article)
     _people(root, article)
+    _funding(root, article)
     _identifiers(root, article, context)
     _dates(root, article, right)
     language = iso639_3(article.lang)

@@ -126,6 +126,17 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class Award:
+    """One funder of one award (``award-group``): what the funding statement tags, not its
+    free text. ``funder_id_type`` uses DataCite's names (``Crossref Funder ID``, ``ROR``...)."""
+
+    funder: str
+    funder_id: str | None = None
+    funder_id_type: str | None = None
+    number: str | None = None
+
+
+@dataclass(frozen=True)
 class Article:
     """The metadata of one journal article, as stated by its JATS record and nothing more."""
 
@@ -161,6 +172,7 @@ class Article:
     self_uris: tuple[str, ...] = ()
     references: tuple[Reference, ...] = ()
     funding: tuple[str, ...] = ()
+    awards: tuple[Award, ...] = ()
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     @property
