@@ -8,6 +8,7 @@ format declares, by the client in tests/oai_helpers.py.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -302,17 +303,7 @@ def test_a_damaged_payload_never_breaks_a_page(
     """Section 3.1.2.1 (responses are well-formed XML) and the issue's isolation rule: a record
     whose stored payload is damaged is left out of the page, with a log line; the others come.
     GetRecord answers cannotDisseminateFormat for it."""
-    good = repo.records[SEED].draft
-    damaged = RecordDraft(
-        identifier=good.identifier,
-        source=good.source + b"\n",
-        content_hash=good.content_hash + "-damaged",
-        sets=good.sets,
-        formats={**good.formats, "oai_dc": BROKEN_PAYLOADS[damage](good.formats["oai_dc"])},
-        summary=good.summary,
-    )
-    repo.store.clock = lambda: (T0 + timedelta(days=1, hours=1)).timestamp()
-    repo.store.put(damaged, actor="test")
+    _damage(repo, SEED, T0 + timedelta(days=1, hours=1), BROKEN_PAYLOADS[damage])
     with caplog.at_level(logging.ERROR, logger="app.oai"):
         pages = repo.oai.harvest("ListRecords", metadataPrefix="oai_dc")
         identifiers = [i for page in pages for i in page.identifiers]
@@ -327,14 +318,20 @@ def test_a_damaged_payload_never_breaks_a_page(
     assert repo.oai_id(SEED) in [i for page in headers for i in page.identifiers]
 
 
-def _damage(repo: Repository, local: str, at: datetime) -> None:
+def _damage(
+    repo: Repository,
+    local: str,
+    at: datetime,
+    spoil: Callable[[bytes], bytes] = lambda payload: payload[:-20],
+) -> None:
+    """Store a new version of ``local`` at ``at`` whose oai_dc payload ``spoil`` damaged."""
     good = repo.records[local].draft
     damaged = RecordDraft(
         identifier=good.identifier,
         source=good.source + b"\n",
         content_hash=good.content_hash + "-damaged",
         sets=good.sets,
-        formats={**good.formats, "oai_dc": good.formats["oai_dc"][:-20]},
+        formats={**good.formats, "oai_dc": spoil(good.formats["oai_dc"])},
         summary=good.summary,
     )
     repo.store.clock = lambda: at.timestamp()
