@@ -4,8 +4,7 @@ A ListRecords page is joined into one buffer of a few hundred kilobytes and free
 sent. glibc moves its thresholds as blocks are freed, so depending on where the heap happens
 to end, a block that size is either reused or mapped afresh for every page (or handed back
 to the system once freed at the top of the heap), and then each page pays a page fault for
-every 4 KiB of its buffer: on the benchmark store that took a page from about 0.33 to 0.45 ms
-in one process. Fixing the thresholds (mmap only above 16 MiB, give memory back only when
+every 4 KiB of its buffer. Fixing the thresholds (mmap only above 16 MiB, give memory back only when
 32 MiB lie free at the top) makes the reuse certain; a worker's memory stays bounded by the
 largest page, not by the collection. With another C library (musl, macOS) nothing changes.
 """

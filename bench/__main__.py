@@ -42,6 +42,8 @@ BENCHMARKS = (
               ("--repeat", "3")),
     Benchmark("store", "load rate and keyset paging deep in a big store",
               ("--records", "300", "--big", "20000", "--repeat", "10")),
+    Benchmark("page_size", "SQLite page size: put rate against harvest query time",
+              ("--records", "2000", "--puts", "100")),
     Benchmark("harvest", "full ListRecords harvests through the real server vs the yardstick",
               ("--records", "2000", "--loaded", "500", "--repeat", "2")),
 )
