@@ -43,6 +43,13 @@ class Settings:
     trusted_proxies: int = 0
 
     @property
+    def public_url_configured(self) -> bool:
+        """Whether ``public_url`` was set rather than left at the fresh-checkout default:
+        then every absolute URL (the OAI-PMH baseURL too) is built from it, never from
+        the request's ``Host`` header."""
+        return self.public_url != Settings.public_url
+
+    @property
     def effective_database_url(self) -> str:
         """The configured database, or the embedded SQLite file under the instance folder."""
         return self.database_url or f"sqlite:///{self.instance_dir / 'jats-oai.sqlite3'}"

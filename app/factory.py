@@ -41,6 +41,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     for name in BLUEPRINT_MODULES:
         app.register_blueprint(importlib.import_module(name).bp)
+    from app.web.headers import protective_headers
+
+    app.wsgi_app = protective_headers(app.wsgi_app)  # type: ignore[method-assign]
     if settings.trusted_proxies > 0:
         app.wsgi_app = behind_proxies(app.wsgi_app, settings.trusted_proxies)  # type: ignore[method-assign]
     return app

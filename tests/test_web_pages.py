@@ -20,6 +20,7 @@ from lxml import etree, html
 from werkzeug.test import TestResponse
 
 from tests.web_support import (
+    ADMIN,
     EDITOR,
     SEED_ID,
     Web,
@@ -308,7 +309,7 @@ def test_depositing_an_existing_article_as_new_is_refused(web: Web) -> None:
 
 def test_replacing_keeps_the_previous_version_and_changes_the_datestamp(web: Web) -> None:
     client = web.client()
-    web.login(client)
+    web.login(client, ADMIN)
     before = web.store.header(SEED_ID)
     old_hash = web.store.content_hash(SEED_ID)
     page = client.get(f"/articles/{SEED_ID}").get_data(as_text=True)
@@ -319,14 +320,14 @@ def test_replacing_keeps_the_previous_version_and_changes_the_datestamp(web: Web
     assert web.store.source(SEED_ID) == new
     assert web.store.old_source(SEED_ID, old_hash) == seed_bytes()
     assert web.store.header(SEED_ID).datestamp >= before.datestamp
-    assert web.store.history(SEED_ID)[-1].actor == EDITOR
+    assert web.store.history(SEED_ID)[-1].actor == ADMIN
     assert "72" not in _meta(html.document_fromstring(client.get(f"/articles/{SEED_ID}").data),
                              "citation_lastpage")
 
 
 def test_a_replacement_must_be_the_same_article(web: Web) -> None:
     client = web.client()
-    web.login(client)
+    web.login(client, ADMIN)
     page = client.get(f"/articles/{SEED_ID}").get_data(as_text=True)
     answer = client.post(f"/deposit/replace/{SEED_ID}", data={
         "csrf_token": csrf_from(page),
@@ -338,7 +339,7 @@ def test_a_replacement_must_be_the_same_article(web: Web) -> None:
 
 def test_a_withdrawn_article_is_a_deleted_record(web: Web) -> None:
     client = web.client()
-    web.login(client)
+    web.login(client, ADMIN)
     page = client.get(f"/articles/{SEED_ID}").get_data(as_text=True)
     answer = client.post(f"/deposit/withdraw/{SEED_ID}",
                          data={"csrf_token": csrf_from(page), "confirm": "yes"})

@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from app.cli import main as cli_main
 from app.web.passwords import hash_token, verify_password
 from tests.web_support import (
+    ADMIN,
     EDITOR,
     PASSWORD,
     SEED_ID,
@@ -154,15 +155,17 @@ def test_the_sign_in_and_sign_out_forms_need_the_token_too(web: Web) -> None:
     assert client.get("/deposit").status_code == 200
 
 
-def test_with_the_token_the_editor_withdraws(web: Web) -> None:
+def test_with_the_token_an_administrator_withdraws(web: Web) -> None:
+    """The seed was loaded from the folder, so it is no editor's own: only an administrator
+    withdraws it, and the history names who did."""
     client = web.client()
-    web.login(client)
+    web.login(client, ADMIN)
     token = csrf_from(client.get(f"/articles/{SEED_ID}").get_data(as_text=True))
     answer = client.post(f"/deposit/withdraw/{SEED_ID}",
                          data={"confirm": "yes", "csrf_token": token})
     assert answer.status_code == 303
     assert web.store.header(SEED_ID).deleted
-    assert web.store.history(SEED_ID)[-1].actor == EDITOR
+    assert web.store.history(SEED_ID)[-1].actor == ADMIN
 
 
 # --- accounts, sessions, tokens -------------------------------------------------------------
@@ -313,6 +316,7 @@ def test_revoked_tokens_and_removed_accounts_open_nothing(
     assert signed_in.get("/deposit").status_code == 302
     assert [c.actor for c in web.store.history("history/9004")][:1] == [EDITOR]
     assert cli_main(["users", "remove", EDITOR]) == 1
+    assert cli_main(["users", "remove", ADMIN]) == 0
     assert cli_main(["users", "list"]) == 0
     assert "no editor accounts" in capsys.readouterr().out
 

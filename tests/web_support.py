@@ -23,6 +23,7 @@ from app.web.passwords import hash_password
 SEED_PATH = REPO_ROOT / "records" / "history" / "2023" / "04" / "5763.xml"
 SEED_ID = "history/5763"
 EDITOR = "editor"
+ADMIN = "chief"
 PASSWORD = "a long enough password"
 
 
@@ -56,6 +57,7 @@ def web_app(tmp_path: Path, store_url: str, **overrides: object) -> Iterator[Web
         assert isinstance(prepared, Prepared), prepared
         commit(store, prepared, actor="loader")
         store.add_user(EDITOR, hash_password(PASSWORD))
+        store.add_user(ADMIN, hash_password(PASSWORD), admin=True)
         yield Web(app, settings, store)
     finally:
         store.close()

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from app.cli.database import configured_store
 from app.web.passwords import hash_password, hash_token, new_token
 
+#: How the audit trail names changes made from the command line.
+ACTOR = "command line"
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 MIN_PASSWORD = 8
 
@@ -55,16 +57,18 @@ def _add(args: argparse.Namespace) -> int:
         print(f"error: {args.name!r} is not a usable name (1-64 letters, digits, . _ @ -, "
               "starting with a letter or digit)", file=sys.stderr)
         return 1
-    return _set_password(args.name, args.password_stdin, new_account=True)
+    return _set_password(args.name, args.password_stdin, new_account=True, admin=args.admin)
 
 
 def _password(args: argparse.Namespace) -> int:
     return _set_password(args.name, args.password_stdin, new_account=False)
 
 
-def _set_password(name: str, from_stdin: bool, *, new_account: bool) -> int:
-    """Create an account, or give an existing one a new password (which ends its sessions:
-    a session carries a fingerprint of the password it was opened with)."""
+def _set_password(
+    name: str, from_stdin: bool, *, new_account: bool, admin: bool | None = None
+) -> int:
+    """Create an account, or give an existing one a new password (which ends every session
+    of the account, on the server)."""
     with configured_store() as store:
         exists = store.user(name) is not None
         if new_account and exists:
@@ -75,9 +79,14 @@ def _set_password(name: str, from_stdin: bool, *, new_account: bool) -> int:
         password = _new_password(from_stdin)
         if password is None:
             return 1
-        store.add_user(name, hash_password(password))
+        store.add_user(name, hash_password(password), admin=admin)
+        if new_account:
+            store.audit(ACTOR, "add administrator" if admin else "add editor", name)
+        else:
+            store.audit(ACTOR, "change password (sessions ended)", name)
     if new_account:
-        print(f"created the editor account {name!r}")
+        role = "administrator" if admin else "editor"
+        print(f"created the {role} account {name!r}")
     else:
         print(f"changed the password of {name!r}; sessions opened with the old one are ended")
     return 0
@@ -89,6 +98,7 @@ def _token(args: argparse.Namespace) -> int:
             return _no_account(args.name)
         token = new_token()
         store.add_token(args.name, hash_token(token))
+        store.audit(ACTOR, "create API token", args.name)
     print(token)
     print("This token is shown only now; keep it secret. Scripts send it as "
           "'Authorization: Bearer <token>'.", file=sys.stderr)
@@ -100,6 +110,7 @@ def _revoke(args: argparse.Namespace) -> int:
         if store.user(args.name) is None:
             return _no_account(args.name)
         count = store.remove_tokens(args.name)
+        store.audit(ACTOR, f"revoke {count} API tokens", args.name)
     print(f"revoked {count} API token{'s' if count != 1 else ''} of {args.name!r}")
     return 0
 
@@ -108,6 +119,7 @@ def _remove(args: argparse.Namespace) -> int:
     with configured_store() as store:
         if not store.remove_user(args.name):
             return _no_account(args.name)
+        store.audit(ACTOR, "remove account", args.name)
     print(f"removed the editor account {args.name!r} and its API tokens")
     return 0
 
@@ -118,8 +130,9 @@ def _list(args: argparse.Namespace) -> int:
     if not accounts:
         print("no editor accounts (create one with 'jats-oai users add NAME')")
     for user, tokens in accounts:
+        role = "\tadministrator" if user.admin else ""
         print(f"{user.name}\tcreated {user.created:%Y-%m-%d}\t{tokens} API token"
-              f"{'s' if tokens != 1 else ''}")
+              f"{'s' if tokens != 1 else ''}{role}")
     return 0
 
 
@@ -147,6 +160,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             command.add_argument(
                 "--password-stdin", action="store_true",
                 help="read the password from the first line of standard input (for scripts)",
+            )
+        if action == "add":
+            command.add_argument(
+                "--admin", action="store_true",
+                help="an administrator, who alone may act on records others deposited",
             )
         command.set_defaults(func=handler)
     listing = sub.add_parser("list", help="the editor accounts and how many tokens each has")

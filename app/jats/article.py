@@ -38,6 +38,7 @@ from app.jats.text import (
     text_of,
     title_text,
 )
+from app.urls import safe_url
 
 HREF = f"{{{XLINK_NS}}}href"
 # Abstract types that are summaries for another audience, not the abstract a catalogue shows.
@@ -117,6 +118,7 @@ def read_article(root: etree._Element, *, today: dt.date | None = None) -> Artic
     if not titles:
         warnings.append("the record has no article-title")
     license_url, license_text, access, embargo_end = _permissions(meta, today)
+    license_url = safe_url(license_url)
     self_uri_links = _self_uris(meta)
     self_uris = tuple(uri for uri, _kind in self_uri_links)
     journal_titles = _journal_titles(journal)
@@ -827,7 +829,7 @@ def _self_uris(meta: etree._Element) -> list[tuple[str, str]]:
     """Each ``self-uri`` address with its content type (lower case, "" when untyped)."""
     links = ((normalise_space(_href(e) or text_of(e)), (e.get("content-type") or "").lower())
              for e in _children(meta, "self-uri"))
-    return [(uri, kind) for uri, kind in links if uri]
+    return [(safe, kind) for uri, kind in links if (safe := safe_url(uri))]
 
 
 def _landing_page(links: list[tuple[str, str]]) -> str | None:
@@ -983,7 +985,7 @@ def _reference(ref: etree._Element, cites: list[etree._Element]) -> Reference:
     )
     links = ((_href(e) or text_of(e)).strip() for e, name in elements
              if name in ("ext-link", "uri"))
-    uri = next((link for link in links if link), None)
+    uri = next((safe for link in links if (safe := safe_url(link))), None)
     if doi:
         doi = DOI_RE.sub("", doi)
     elif uri and DOI_RE.match(uri):

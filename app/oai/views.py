@@ -30,13 +30,18 @@ from flask import Blueprint, Flask, Response, current_app, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.wsgi import get_current_url
 
+from app.config import Settings
 from app.factory import services
+from app.oai import responses
 from app.oai.provider import Provider, utc_now
 from app.oai.ratelimit import RateLimiter
+from app.store.base import StoreUnavailable
 
 bp = Blueprint("oai", __name__)
 
 CONTENT_TYPE = "text/xml; charset=utf-8"
+#: Seconds a harvester is asked to wait while the store cannot be reached.
+STORE_RETRY_AFTER = 30
 _STATE = "jats_oai.oai"
 
 
@@ -130,7 +135,11 @@ def answer(
         )
     settings = svc.settings
     provider = Provider(svc.store, settings, state.clock)
-    body = provider.respond(pairs, settings.oai_base_url or base_url)
+    base = public_base_url(settings) or base_url
+    try:
+        body = provider.respond(pairs, base)
+    except StoreUnavailable:
+        return unavailable(base, state.clock())
     headers = [
         ("Content-Type", CONTENT_TYPE),
         ("Vary", "Accept-Encoding"),
@@ -142,6 +151,38 @@ def answer(
         return Answer("200 OK", headers, compress(body, encoding))
     headers.append(("Content-Length", str(len(body))))
     return Answer("200 OK", headers, iter((body,)))
+
+
+def public_base_url(settings: Settings) -> str:
+    """The baseURL of section 4.2 when the service knows its public address: ``oai_base_url``,
+    else ``public_url`` + ``/oai`` when one is configured. Only with neither does the request
+    decide, so a forged ``Host`` header never reaches a response of a configured service."""
+    if settings.oai_base_url:
+        return settings.oai_base_url
+    if settings.public_url_configured:
+        return settings.public_url.rstrip("/") + "/oai"
+    return ""
+
+
+def unavailable(base_url: str, now: datetime) -> Answer:
+    """Section 3.1.2.2: the store cannot be reached, so HTTP 503 with ``Retry-After``; the
+    body is an OAI-PMH envelope saying so, for harvesters that log what they receive."""
+    body = (
+        responses.head(now, base_url, {})
+        + b"<!-- The repository's database cannot be reached just now; nothing is lost."
+        + f" Retry after {STORE_RETRY_AFTER} seconds with the same request. -->\n".encode()
+        + responses.tail()
+    )
+    return Answer(
+        "503 SERVICE UNAVAILABLE",
+        [
+            ("Content-Type", CONTENT_TYPE),
+            ("Retry-After", str(STORE_RETRY_AFTER)),
+            ("Cache-Control", "no-store"),
+            ("Content-Length", str(len(body))),
+        ],
+        iter((body,)),
+    )
 
 
 @lru_cache(maxsize=256)

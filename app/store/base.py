@@ -18,6 +18,11 @@ class StoreBusy(Exception):
     """A maintenance operation needs the store to itself, and another process is using it."""
 
 
+class StoreUnavailable(Exception):
+    """The database cannot be reached (down, restarting, out of connections) within the
+    time-outs: a passing condition, so callers answer "try again later", never a crash."""
+
+
 @dataclass(frozen=True)
 class Header:
     """What OAI-PMH calls a record header. ``datestamp`` is UTC, whole seconds."""
@@ -91,6 +96,17 @@ class User:
     name: str
     password_hash: str
     created: datetime
+    admin: bool = False
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit trail: who did what to which account or session."""
+
+    at: datetime
+    actor: str
+    action: str
+    subject: str
 
 
 @dataclass(frozen=True)
@@ -264,6 +280,43 @@ class Store(ABC):
     @abstractmethod
     def remove_user(self, name: str) -> bool:
         """Delete an editor account and its tokens (the history keeps the name)."""
+
+    @abstractmethod
+    def set_admin(self, name: str, admin: bool) -> bool:
+        """Grant or take back the administrator role; False when there is no such account."""
+
+    # --- sessions, sign-in attempts, audit -----------------------------------------------
+    @abstractmethod
+    def load_session(self, id_hash: str, now: int) -> tuple[str | None, str] | None:
+        """(editor or None, JSON data) of an unexpired session, or None."""
+
+    @abstractmethod
+    def save_session(self, id_hash: str, name: str | None, data: str, expires: int) -> None:
+        """Create or replace a session; expired sessions are swept on the way."""
+
+    @abstractmethod
+    def delete_session(self, id_hash: str) -> None: ...
+
+    @abstractmethod
+    def end_sessions(self, name: str) -> int:
+        """End every session of an editor (password change, removal); how many there were."""
+
+    @abstractmethod
+    def login_attempt(self, keys: Sequence[str], window: int, now: int) -> dict[str, int]:
+        """Count one sign-in attempt under each key; the attempts of the last ``window``
+        seconds per key, this one included. Counted before the password is checked, so
+        concurrent guesses on several workers can never exceed the limit."""
+
+    @abstractmethod
+    def clear_login_attempts(self, keys: Sequence[str]) -> None: ...
+
+    @abstractmethod
+    def audit(self, actor: str, action: str, subject: str = "") -> None:
+        """Add a line to the audit trail."""
+
+    @abstractmethod
+    def audit_trail(self, limit: int = 100) -> list[AuditEntry]:
+        """The latest lines of the audit trail, newest first."""
 
     @abstractmethod
     def compact(self) -> dict[str, int]:

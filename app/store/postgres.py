@@ -17,15 +17,21 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from app.store import migrate
-from app.store.base import Framer, Window
+from app.store.base import Framer, StoreUnavailable, Window
 from app.store.sql import SqlStore
 
 #: Any fixed number: the advisory lock that makes concurrent start-ups migrate one at a time.
 MIGRATION_LOCK = 0x4A41_5453
 
+
+#: Every wait is bounded, so an outage becomes a quick "try again later" (StoreUnavailable),
+#: never a hung request: connecting, waiting for a pooled connection, and one statement.
+CONNECT_TIMEOUT_SECONDS = 5
+POOL_WAIT_SECONDS = 5.0
+STATEMENT_TIMEOUT_MS = 60_000
 
 #: Pools inherited through a fork, kept alive so that they are never closed in the child.
 _INHERITED: list[ConnectionPool] = []
@@ -44,6 +50,17 @@ def _configure(conn: psycopg.Connection) -> None:
     """
     conn.execute("SET jit = off")
     conn.execute("SET max_parallel_workers_per_gather = 0")
+    conn.execute(f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}")
+
+
+@contextmanager
+def _reachable() -> Iterator[None]:
+    """A lost server, a pool that cannot hand out a connection in time, or a statement
+    past its time-out: one exception the web answers with 503 and ``Retry-After``."""
+    try:
+        yield
+    except (psycopg.OperationalError, PoolTimeout) as exc:
+        raise StoreUnavailable(f"the PostgreSQL store cannot be reached: {exc}") from exc
 
 
 class _Db:
@@ -97,8 +114,12 @@ class PostgresStore(SqlStore):
                         self.url,
                         min_size=1,
                         max_size=self.max_size,
-                        kwargs={"autocommit": True},
+                        kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_SECONDS},
                         configure=_configure,
+                        # A connection the server dropped (a restart) is found and replaced
+                        # before it is handed out, so the first request afterwards succeeds.
+                        check=ConnectionPool.check_connection,
+                        timeout=POOL_WAIT_SECONDS,
                         open=True,
                         name="jats-oai",
                     )
@@ -106,12 +127,12 @@ class PostgresStore(SqlStore):
 
     @contextmanager
     def _connection(self) -> Iterator[_Db]:
-        with self._get_pool().connection() as conn:
+        with _reachable(), self._get_pool().connection() as conn:
             yield _Db(conn)
 
     @contextmanager
     def _writer(self) -> Iterator[_Db]:
-        with self._get_pool().connection() as conn, conn.transaction():
+        with _reachable(), self._get_pool().connection() as conn, conn.transaction():
             db = _Db(conn)
             seq, last = db.execute(
                 "SELECT seq, last_datestamp FROM store_state WHERE id = 1 FOR UPDATE"
@@ -169,7 +190,9 @@ class PostgresStore(SqlStore):
 
     def migrate(self, directory: Path | None = None) -> list[int]:
         """Apply pending migrations (from ``directory``, default the package's own)."""
-        with psycopg.connect(self.url, autocommit=True) as conn, conn.transaction():
+        with psycopg.connect(
+            self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS
+        ) as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
             conn.execute(migrate.SCHEMA_VERSION_DDL)
             applied = dict(conn.execute("SELECT version, checksum FROM schema_version").fetchall())

@@ -22,12 +22,13 @@ from __future__ import annotations
 import json
 import time
 from abc import abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from app.store.base import (
+    AuditEntry,
     Change,
     FramedRow,
     Framer,
@@ -637,20 +638,30 @@ class SqlStore(Store):
         return [(_header(i, d, False, s), json.loads(m)) for i, d, s, m in rows]
 
     # --- editors -------------------------------------------------------------------------
-    def add_user(self, name: str, password_hash: str) -> None:
-        with self._connection() as db:
+    def add_user(self, name: str, password_hash: str, *, admin: bool | None = None) -> None:
+        """Create an account or set a new password; a new password ends every session."""
+        with self._writer() as db:
             db.execute(
-                "INSERT INTO users (name, password_hash, created) VALUES (?, ?, ?)"
+                "INSERT INTO users (name, password_hash, created, admin) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash",
-                (name, password_hash, int(self.clock())),
+                (name, password_hash, int(self.clock()), bool(admin)),
             )
+            if admin is not None:
+                db.execute("UPDATE users SET admin = ? WHERE name = ?", (bool(admin), name))
+            db.execute("DELETE FROM web_sessions WHERE name = ?", (name,))
+
+    def set_admin(self, name: str, admin: bool) -> bool:
+        with self._writer() as db:
+            found = db.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone()
+            db.execute("UPDATE users SET admin = ? WHERE name = ?", (bool(admin), name))
+        return found is not None
 
     def user(self, name: str) -> User | None:
         with self._connection() as db:
             row = db.execute(
-                "SELECT name, password_hash, created FROM users WHERE name = ?", (name,)
+                "SELECT name, password_hash, created, admin FROM users WHERE name = ?", (name,)
             ).fetchone()
-        return None if row is None else User(row[0], row[1], from_epoch(row[2]))
+        return None if row is None else User(row[0], row[1], from_epoch(row[2]), bool(row[3]))
 
     def add_token(self, name: str, token_hash: str) -> None:
         with self._connection() as db:
@@ -665,11 +676,11 @@ class SqlStore(Store):
     def users(self) -> list[tuple[User, int]]:
         with self._connection() as db:
             rows = db.execute(
-                "SELECT u.name, u.password_hash, u.created, COUNT(t.token_hash) FROM users u"
-                " LEFT JOIN tokens t ON t.name = u.name"
-                " GROUP BY u.name, u.password_hash, u.created ORDER BY u.name"
+                "SELECT u.name, u.password_hash, u.created, u.admin, COUNT(t.token_hash)"
+                " FROM users u LEFT JOIN tokens t ON t.name = u.name"
+                " GROUP BY u.name, u.password_hash, u.created, u.admin ORDER BY u.name"
             ).fetchall()
-        return [(User(r[0], r[1], from_epoch(r[2])), int(r[3])) for r in rows]
+        return [(User(r[0], r[1], from_epoch(r[2]), bool(r[3])), int(r[4])) for r in rows]
 
     def remove_tokens(self, name: str) -> int:
         with self._writer() as db:
@@ -681,5 +692,69 @@ class SqlStore(Store):
         with self._writer() as db:
             found = db.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone()
             db.execute("DELETE FROM tokens WHERE name = ?", (name,))
+            db.execute("DELETE FROM web_sessions WHERE name = ?", (name,))
             db.execute("DELETE FROM users WHERE name = ?", (name,))
         return found is not None
+
+    # --- sessions, sign-in attempts, audit -----------------------------------------------
+    def load_session(self, id_hash: str, now: int) -> tuple[str | None, str] | None:
+        with self._connection() as db:
+            row = db.execute(
+                "SELECT name, data FROM web_sessions WHERE id_hash = ? AND expires > ?",
+                (id_hash, now),
+            ).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def save_session(self, id_hash: str, name: str | None, data: str, expires: int) -> None:
+        with self._connection() as db:
+            db.execute(
+                "INSERT INTO web_sessions (id_hash, name, data, expires) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (id_hash) DO UPDATE SET name = excluded.name,"
+                " data = excluded.data, expires = excluded.expires",
+                (id_hash, name, data, expires),
+            )
+            db.execute("DELETE FROM web_sessions WHERE expires <= ?", (int(self.clock()),))
+
+    def delete_session(self, id_hash: str) -> None:
+        with self._connection() as db:
+            db.execute("DELETE FROM web_sessions WHERE id_hash = ?", (id_hash,))
+
+    def end_sessions(self, name: str) -> int:
+        with self._writer() as db:
+            count = db.execute(
+                "SELECT COUNT(*) FROM web_sessions WHERE name = ?", (name,)
+            ).fetchone()
+            db.execute("DELETE FROM web_sessions WHERE name = ?", (name,))
+        return int(count[0])
+
+    def login_attempt(self, keys: Sequence[str], window: int, now: int) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        with self._writer() as db:
+            db.execute("DELETE FROM login_attempts WHERE at <= ?", (now - window,))
+            for key in keys:
+                db.execute("INSERT INTO login_attempts (key, at) VALUES (?, ?)", (key, now))
+                counts[key] = int(db.execute(
+                    "SELECT COUNT(*) FROM login_attempts WHERE key = ? AND at > ?",
+                    (key, now - window),
+                ).fetchone()[0])
+        return counts
+
+    def clear_login_attempts(self, keys: Sequence[str]) -> None:
+        with self._connection() as db:
+            for key in keys:
+                db.execute("DELETE FROM login_attempts WHERE key = ?", (key,))
+
+    def audit(self, actor: str, action: str, subject: str = "") -> None:
+        with self._connection() as db:
+            db.execute(
+                "INSERT INTO audit_trail (at, actor, action, subject) VALUES (?, ?, ?, ?)",
+                (int(self.clock()), actor, action, subject),
+            )
+
+    def audit_trail(self, limit: int = 100) -> list[AuditEntry]:
+        with self._connection() as db:
+            rows = db.execute(
+                "SELECT at, actor, action, subject FROM audit_trail ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [AuditEntry(from_epoch(a), who, what, subject) for a, who, what, subject in rows]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -29,34 +28,27 @@ from flask import (
     session,
     url_for,
 )
-from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app.factory import services
+from app.urls import safe_url
 from app.web.blueprint import bp
 from app.web.passwords import dummy_verify, hash_token, verify_password
+from app.web.sessions import SESSION_MAX_AGE, StoreSession, StoreSessionInterface
 
-SESSION_MAX_AGE = 12 * 3600
 LOGIN_FAILURES_ALLOWED = 5
 LOGIN_WINDOW_SECONDS = 15 * 60
-THROTTLE_KEY = "jats_oai_login_throttle"
-MAX_THROTTLE_KEYS = 10_000
+DEVICE_COOKIE = "jats_oai_device"
+DEVICE_MAX_AGE = 180 * 24 * 3600
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-class SessionInterface(SecureCookieSessionInterface):
-    """Signed cookie sessions, marked ``Secure`` whenever the request came over https."""
-
-    def get_cookie_secure(self, app: Flask) -> bool:
-        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
 
 
 @bp.record_once
 def _configure(state: Any) -> None:
     app: Flask = state.app
     settings = services(app).settings
-    app.session_interface = SessionInterface()
-    app.extensions[THROTTLE_KEY] = LoginThrottle(LOGIN_FAILURES_ALLOWED, LOGIN_WINDOW_SECONDS)
+    app.session_interface = StoreSessionInterface()
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.config.update(
@@ -110,7 +102,7 @@ def csrf_token() -> str:
 
 @bp.app_context_processor
 def _template_globals() -> dict[str, Any]:
-    return {"csrf_token": csrf_token, "current_user": current_user}
+    return {"csrf_token": csrf_token, "current_user": current_user, "safe_url": safe_url}
 
 
 @bp.before_request
@@ -158,44 +150,32 @@ def token_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-class LoginThrottle:
-    """Failed sign-ins per name and per address in a sliding window, kept per process.
+def _device_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="jats-oai-device")
 
-    scrypt already makes each guess cost tens of milliseconds; this caps the guesses a
-    client gets at a few per quarter hour on top of that.
+
+def _known_device(name: str) -> bool:
+    """Whether this browser signed in as ``name`` before (it carries the device cookie).
+
+    Guesses at an account from elsewhere then never lock its owner out: the owner's own
+    browser is counted apart from everyone else (OWASP's "device cookie" scheme).
     """
-
-    def __init__(self, allowed: int, window: float) -> None:
-        self.allowed = allowed
-        self.window = window
-        self._failures: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> list[float]:
-        return [t for t in self._failures.get(key, ()) if now - t < self.window]
-
-    def blocked(self, *keys: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            return any(len(self._recent(k, now)) >= self.allowed for k in keys)
-
-    def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key in keys:
-                self._failures[key] = [*self._recent(key, now), now]
-            if len(self._failures) > MAX_THROTTLE_KEYS:
-                self._failures = {k: kept for k in list(self._failures)
-                                  if (kept := self._recent(k, now))}
-
-    def succeeded(self, *keys: str) -> None:
-        with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
+    cookie = request.cookies.get(DEVICE_COOKIE, "")
+    if not cookie or not name:
+        return False
+    try:
+        signed = _device_serializer().loads(cookie, max_age=DEVICE_MAX_AGE)
+    except BadSignature:
+        return False
+    return isinstance(signed, str) and signed == name.casefold()
 
 
-def _throttle() -> LoginThrottle:
-    return current_app.extensions[THROTTLE_KEY]
+def throttle_keys(name: str) -> tuple[str, str]:
+    """The client address's bucket and the account's (the owner's device has its own)."""
+    account = f"name:{name.casefold()}"
+    if _known_device(name):
+        account = f"device:{name.casefold()}:{hash_token(request.cookies[DEVICE_COOKIE])}"
+    return f"addr:{request.remote_addr}", account
 
 
 def _safe_next(target: str | None) -> str:
@@ -215,33 +195,51 @@ def login() -> Any:
         return render_template("login.html", next_url=next_url, error=None)
     name = request.form.get("name", "").strip()
     password = request.form.get("password", "")
-    keys = (f"name:{name.casefold()}", f"addr:{request.remote_addr}")
-    if _throttle().blocked(*keys):
+    store = services(current_app).store
+    keys = throttle_keys(name)
+    counts = store.login_attempt(keys, LOGIN_WINDOW_SECONDS, int(time.time()))
+    if max(counts.values()) > LOGIN_FAILURES_ALLOWED:
+        store.audit(name or "-", "login refused (throttled)", f"from {request.remote_addr}")
         return render_template(
             "login.html", next_url=next_url, name=name,
             error="Too many failed sign-ins; wait a quarter of an hour and try again.",
         ), 429
-    user = services(current_app).store.user(name) if name else None
+    user = store.user(name) if name else None
     if user is None:
         dummy_verify(password)
     if user is None or not verify_password(password, user.password_hash):
-        _throttle().failed(*keys)
+        store.audit(name or "-", "login failed", f"from {request.remote_addr}")
         return render_template(
             "login.html", next_url=next_url, name=name,
             error="The name or the password is not right.",
         ), 401
-    _throttle().succeeded(keys[0])
+    store.clear_login_attempts(keys)
     session.clear()
+    if isinstance(session, StoreSession):
+        session.regenerate()
     session.update(
         user=user.name, auth=_fingerprint(user.password_hash), since=time.time(),
         csrf=secrets.token_urlsafe(32),
     )
+    store.audit(user.name, "login", f"from {request.remote_addr}")
     flash(f"Signed in as {user.name}.")
-    return redirect(_safe_next(next_url))
+    response = redirect(_safe_next(next_url))
+    response.set_cookie(
+        DEVICE_COOKIE, _device_serializer().dumps(user.name.casefold()),
+        max_age=DEVICE_MAX_AGE, httponly=True, samesite="Lax",
+        secure=current_app.session_interface.get_cookie_secure(current_app),
+    )
+    return response
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
+    """Ends the session on the server: the cookie, even copied beforehand, opens nothing."""
+    name = current_user()
     session.clear()
+    if isinstance(session, StoreSession):
+        session.regenerate()
+    if name:
+        services(current_app).store.audit(name, "logout")
     flash("Signed out.")
     return redirect(url_for("web.home"))

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from app.config import Settings
 from app.jats.model import Article, Contributor
+from app.urls import safe_url
 
 ORCID_ID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])", re.IGNORECASE)
 
@@ -63,7 +64,7 @@ def links_for(
     base = settings.public_url.rstrip("/")
     path = quote(local_id, safe="/")
     page = f"{base}/articles/{path}"
-    landing = article.landing_page or next(iter(article.self_uris), None)
+    landing = safe_url(article.landing_page or next(iter(article.self_uris), None))
     doi = article.doi
     cite_as = f"https://doi.org/{doi}" if doi else (landing or page)
     main = "jats" if "jats" in formats or not formats else next(iter(formats))
@@ -216,7 +217,7 @@ def dublin_core_tags(article: Article, links: Links) -> list[tuple[str, str, str
         tags.append(("DC.source", article.journal_title, None))
     for issn in issn_list(article):
         tags.append(("DC.source.issn", issn, None))
-    if article.license_url:
+    if safe_url(article.license_url):
         tags.append(("DC.rights", article.license_url, None))
     elif article.copyright_statement:
         tags.append(("DC.rights", article.copyright_statement, None))
@@ -289,7 +290,7 @@ def json_ld(article: Article, links: Links) -> str:
         data["identifier"] = {"@type": "PropertyValue", "propertyID": "DOI",
                               "value": article.doi}
         data["sameAs"] = f"https://doi.org/{article.doi}"
-    if article.license_url:
+    if safe_url(article.license_url):
         data["license"] = article.license_url
     if article.publisher_name:
         data["publisher"] = {"@type": "Organization", "name": article.publisher_name}
@@ -317,7 +318,7 @@ def signposting(article: Article, links: Links) -> list[tuple[str, dict[str, str
     found.append(("https://schema.org/AboutPage", {"rel": "type"}))
     if article.license_url:
         found.append((article.license_url, {"rel": "license"}))
-    return found
+    return [(target, attrs) for target, attrs in found if safe_url(target)]
 
 
 def header_uri(target: str) -> str:

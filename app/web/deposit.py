@@ -80,6 +80,8 @@ def deposit_new(upload: Upload, actor: str) -> Outcome:
     prepared = _prepare(upload)
     identifier = prepared.draft.identifier
     existing = services(current_app).store.header(identifier)
+    if existing is not None and existing.deleted:
+        check_may_act(identifier, actor, "deposit again")
     if existing is not None and not existing.deleted:
         raise DepositError(409, (
             f"An article with the identifier '{identifier}' exists already. To put a new "
@@ -88,12 +90,37 @@ def deposit_new(upload: Upload, actor: str) -> Outcome:
     return _commit(prepared, actor, created=True)
 
 
+def depositor(local_id: str) -> str | None:
+    """Who deposited the record: the actor of its first change (a loader's name for records
+    loaded from a folder, which therefore belong to no editor)."""
+    history = services(current_app).store.history(local_id)
+    return history[0].actor if history else None
+
+
+def check_may_act(local_id: str, actor: str, verb: str) -> None:
+    """An editor acts on the records they deposited; only an administrator on others'."""
+    store = services(current_app).store
+    owner = depositor(local_id)
+    if owner == actor:
+        return
+    user = store.user(actor)
+    if user is not None and user.admin:
+        store.audit(actor, f"{verb} as administrator", f"{local_id} (deposited by {owner})")
+        return
+    if owner != actor:
+        raise DepositError(403, (
+            f"Only an administrator may {verb} '{local_id}': it was deposited by "
+            f"{owner or 'someone else'}, not by {actor}."
+        ))
+
+
 def replace(local_id: str, upload: Upload, actor: str) -> Outcome:
     """A new version of an existing article; the file must identify as the same article."""
     store = services(current_app).store
     existing = store.header(local_id)
     if existing is None:
         raise DepositError(404, f"There is no article '{local_id}' to replace.")
+    check_may_act(local_id, actor, "replace")
     prepared = _prepare(upload)
     if prepared.draft.identifier != local_id:
         raise DepositError(409, (
@@ -111,6 +138,7 @@ def withdraw(local_id: str, actor: str) -> Header:
         raise DepositError(404, f"There is no article '{local_id}' to withdraw.")
     if existing.deleted:
         raise DepositError(409, f"The article '{local_id}' was withdrawn already.")
+    check_may_act(local_id, actor, "withdraw")
     header = store.withdraw(local_id, actor=actor)
     if header is None:
         raise DepositError(404, f"There is no article '{local_id}' to withdraw.")

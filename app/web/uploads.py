@@ -42,13 +42,17 @@ def megabytes(size: int) -> str:
 
 
 def too_large(limit: int, size: int | None = None) -> UploadError:
-    told = f"The file is {megabytes(size)} MB; " if size else "The upload is too large; "
+    """The refusal; ``size`` only when the whole size is known (a Content-Length), never the
+    part read before stopping, which would name the limit as the file's size."""
+    told = (f"The file is {megabytes(size)} MB; " if size and size > limit
+            else "The file is larger than the limit; ")
     return UploadError(413, f"{told}the limit is {megabytes(limit)} MB per article.")
 
 
 def _check_size(data: bytes, limit: int) -> None:
+    """Reading stops one byte past the limit, so the real size is unknown here."""
     if len(data) > limit:
-        raise too_large(limit, len(data))
+        raise too_large(limit)
 
 
 def _accepted_file(filename: str, mimetype: str) -> bool:

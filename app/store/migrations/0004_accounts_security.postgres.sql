@@ -1,0 +1,34 @@
+-- Accounts that can be trusted.
+--
+-- users.admin marks administrators, the only accounts that may act on records deposited by
+-- someone else. web_sessions keeps sign-in sessions on the server: the browser holds only a
+-- random id (its SHA-256 is stored), so signing out or a new password ends a session for
+-- good, and the cookie reveals nothing. login_attempts counts sign-in attempts per account
+-- and per client address for every worker and host alike. audit_trail records who did what
+-- to accounts and sessions (record changes are in the changes table).
+
+ALTER TABLE users ADD COLUMN admin BOOLEAN NOT NULL DEFAULT FALSE;
+
+CREATE TABLE web_sessions (
+    id_hash TEXT PRIMARY KEY,
+    name TEXT,
+    data TEXT NOT NULL,
+    expires BIGINT NOT NULL
+);
+CREATE INDEX web_sessions_by_name ON web_sessions (name);
+CREATE INDEX web_sessions_by_expiry ON web_sessions (expires);
+
+CREATE TABLE login_attempts (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    key TEXT NOT NULL,
+    at BIGINT NOT NULL
+);
+CREATE INDEX login_attempts_by_key ON login_attempts (key, at);
+
+CREATE TABLE audit_trail (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at BIGINT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    subject TEXT NOT NULL DEFAULT ''
+);
