@@ -41,6 +41,7 @@ class Settings:
     token_lifetime_days: int = 7
     rate_limit_per_minute: int = 600
     trusted_proxies: int = 0
+    max_withdraw_percent: int = 10
 
     @property
     def public_url_configured(self) -> bool:

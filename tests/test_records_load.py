@@ -46,8 +46,11 @@ def write(path: Path, data: bytes) -> None:
 
 
 def load(root: Path, settings: Settings, store: Store) -> tuple[LoadReport, str]:
+    """A load whose withdrawals are meant (the guard against mass withdrawal is tested in
+    test_store_safety.py): these collections are a handful of records."""
     err = io.StringIO()
-    report = load_folder(root, settings=settings, store=store, jobs=1, out=io.StringIO(), err=err)
+    report = load_folder(root, settings=settings, store=store, jobs=1, out=io.StringIO(),
+                         err=err, allow_withdrawals=True)
     return report, err.getvalue()
 
 

@@ -50,6 +50,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "changing public_url or editing journals.toml (records whose sets or payloads change "
         "get a new datestamp)",
     )
+    load.add_argument(
+        "--allow-withdrawals", action="store_true",
+        help="confirm a load that withdraws more than max_withdraw_percent of the collection "
+        "(default 10%%) or that finds the folder empty",
+    )
     load.add_argument("-v", "--verbose", action="store_true", help="print one line per change")
     load.set_defaults(func=_load)
     export = sub.add_parser("export", help="write every live record's JATS back as files")
@@ -136,8 +141,13 @@ def load_folder(
     verbose: bool = False,
     progress: bool = False,
     full: bool = False,
+    allow_withdrawals: bool = False,
 ) -> LoadReport:
-    """Bring the store in line with ``root`` (a folder or one file); see the module doc."""
+    """Bring the store in line with ``root`` (a folder or one file); see the module doc.
+
+    Raises :class:`MassWithdrawal`, having withdrawn nothing, when the folder would withdraw
+    more than ``max_withdraw_percent`` of the collection or is empty, unless
+    ``allow_withdrawals``."""
     out = out or sys.stdout
     err = err or sys.stderr
     root = root.resolve()
@@ -195,16 +205,49 @@ def load_folder(
             out.flush()
     bar.close()
 
-    for identifier, origin, _ in store.iter_loaded(prefix):
-        if identifier in seen or origin in rejected_origins:
-            continue
-        if root.is_file() and origin != str(root):
-            continue
+    leaving = [
+        (identifier, origin)
+        for identifier, origin, _ in store.iter_loaded(prefix)
+        if identifier not in seen and origin not in rejected_origins
+        and not (root.is_file() and origin != str(root))
+    ]
+    check_withdrawals(len(leaving), len(files), store, settings, allow_withdrawals)
+    for identifier, origin in leaving:
         store.withdraw(identifier, actor=ACTOR)
         report.withdrawn += 1
         if verbose:
             out.write(f"withdrawn {identifier} {origin}\n")
     return report
+
+
+class MassWithdrawal(Exception):
+    """A load that would withdraw a large share of the collection: nothing was withdrawn."""
+
+    def __init__(self, count: int, total: int, empty: bool) -> None:
+        why = "the folder holds no JATS file" if empty else (
+            f"that is {count * 100 / max(total, 1):.0f}% of the {total} live records")
+        super().__init__(
+            f"this load would withdraw {count} records ({why}); nothing was withdrawn. "
+            "If the folder is missing a disk or a sync, fix that; if the withdrawals are "
+            f"meant, run the load again with {CONFIRM_FLAG}"
+        )
+        self.count = count
+
+
+#: The flag that confirms a mass withdrawal.
+CONFIRM_FLAG = "--allow-withdrawals"
+
+
+def check_withdrawals(
+    count: int, files: int, store: Store, settings: Settings, allowed: bool
+) -> None:
+    """Refuse withdrawing more than the configured share of the live collection, or any
+    record at all when the folder is empty (an unmounted disk, a failed sync)."""
+    if count == 0 or allowed:
+        return
+    total = sum(1 for _ in store.iter_identifiers())
+    if files == 0 or count * 100 > settings.max_withdraw_percent * total:
+        raise MassWithdrawal(count, total, files == 0)
 
 
 class JournalsError(Exception):
@@ -268,9 +311,13 @@ def _load(args: argparse.Namespace) -> int:
             verbose=args.verbose,
             progress=sys.stderr.isatty(),
             full=args.full,
+            allow_withdrawals=args.allow_withdrawals,
         )
     except JournalsError as exc:
         print(f"error: {exc}; nothing was loaded", file=sys.stderr)
+        return 2
+    except MassWithdrawal as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:
         store.close()
