@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench fuzz clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,13 @@ test: setup lint
 
 bench: setup
 	$(BIN)/python -m bench
+
+# Coverage-guided fuzzing of the JATS reader and the message builder, bounded in time;
+# crashes are kept in tests/data/fuzz and replayed by the test suite.
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench.fuzz --seconds $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -113,7 +113,7 @@ def _local(name: str) -> str:
 
 
 def _element_label(name: str) -> str:
-    if name.startswith("{"):
+    if name.startswith("{") and "}" in name:
         ns, local = name[1:].split("}", 1)
         prefix = {MATHML_NS: "mml:", "http://www.w3.org/1999/xlink": "xlink:"}.get(ns)
         return f"<{prefix}{local}>" if prefix else f"<{local}> (namespace {ns})"
