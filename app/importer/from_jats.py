@@ -15,6 +15,11 @@ from app.importer.jats_build import DOCTYPE, MML, PROVENANCE_USE, XLINK, add_pro
 from app.importer.record import ConversionError
 
 _JATS_NAMESPACES = ("jats.nlm.nih.gov", "dtd.nlm.nih.gov")
+#: The prefixes the JATS DTDs declare for the namespaces they use besides their own.
+_PREFIXES = {
+    "xlink": XLINK, "mml": MML, "ali": "http://www.niso.org/schemas/ali/1.0/",
+    "oasis": "http://www.niso.org/standards/z39-96/ns/oasis-exchange/table",
+}
 
 
 def _is_jats(namespace: str | None) -> bool:
@@ -26,7 +31,7 @@ def plain_article(meta: etree._Element) -> etree._Element:
     if etree.QName(meta).localname != "article":
         raise ConversionError(
             f"the metadata is <{etree.QName(meta).localname}>, not a JATS <article>")
-    article = etree.Element("article", nsmap={"xlink": XLINK, "mml": MML})
+    article = etree.Element("article", nsmap=_PREFIXES)
 
     def copy(source: etree._Element, target: etree._Element) -> None:
         target.text = source.text
@@ -50,6 +55,7 @@ def plain_article(meta: etree._Element) -> etree._Element:
             new.tail = child.tail
 
     copy(meta, article)
+    etree.cleanup_namespaces(article, keep_ns_prefixes=["xlink", "mml"])
     article.set("dtd-version", "1.3")
     return article
 
