@@ -4,7 +4,8 @@ The richest thing OJS exports: per article, its publications (the current one is
 each with titles, subtitles, abstracts, keywords per locale, authors with given and family
 names, affiliations, country, ORCID and biography per locale, licence and copyright,
 citations (the reference list), DOI, pages and the issue identification (volume, number,
-year) either on the publication or on the enclosing issue. The export names no journal, so
+year) either on the publication or on the enclosing issue. Authors' e-mail addresses, which
+OJS exports but does not show readers, are left out of the public record. The export names no journal, so
 the series slug is given by the caller; it has no landing page either.
 """
 
@@ -133,7 +134,6 @@ def _author(el: etree._Element, locale: str | None) -> Person:
     return Person(
         surname=pick("familyname"), given=pick("givenname"),
         orcid=orcid if orcid and "orcid.org/" in orcid else None,
-        email=_text(el.find(_q("email"))),
         affiliations=_localised(el, "affiliation"),
         country=_text(el.find(_q("country"))),
         bios=_localised(el, "biography"),
