@@ -5,8 +5,8 @@ each with titles, subtitles, abstracts, keywords per locale, authors with given 
 names, affiliations, country, ORCID and biography per locale, licence and copyright,
 citations (the reference list), DOI, pages and the issue identification (volume, number,
 year) either on the publication or on the enclosing issue. Authors' e-mail addresses, which
-OJS exports but does not show readers, are left out of the public record. The export names no journal, so
-the series slug is given by the caller; it has no landing page either.
+OJS exports but does not show readers, are left out of the public record. The export names
+no journal, so the series slug is given by the caller; it has no landing page either.
 """
 
 from __future__ import annotations
