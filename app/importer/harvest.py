@@ -204,6 +204,10 @@ class Harvest:
             summary.refused.append((record.identifier, f"its file {relative} is already the "
                                     f"file of {owner}: the two records say the same identity"))
             return
+        if owner is None and (self.into / relative).is_file():
+            summary.refused.append((record.identifier, f"{relative} exists and was not written "
+                                    "by this harvest: it is kept as it is"))
+            return
         if self.dry_run:
             written = entry is None or not (self.into / relative).is_file() or (
                 (self.into / relative).read_bytes() != checked.data)

@@ -238,3 +238,18 @@ def test_import_all_refreshes_every_configured_series_with_a_summary_table(
     header, row = done.stdout.splitlines()[:2]
     assert header.split() == ["series", "added", "changed", "deleted", "refused"]
     assert row.split() == ["history", "4", "0", "0", "0"]
+
+
+def test_a_file_the_harvest_did_not_write_is_never_overwritten(
+        ojs: OjsOaiServer, tmp_path: Path, import_settings: Settings, records_dir: Path) -> None:
+    """The seed, written by hand from the article page, has the path OJS's article 5763 gets."""
+    seed = tmp_path / "history/2023/04/5763.xml"
+    seed.parent.mkdir(parents=True)
+    seed.write_bytes((records_dir / "history/2023/04/5763.xml").read_bytes())
+    ojs.put(history_article(3))
+    summary = harvest(ojs, tmp_path, import_settings)
+    assert summary.refused == [("oai:journals.bsu.by:article/5763",
+                                "history/2023/04/5763.xml exists and was not written by this "
+                                "harvest: it is kept as it is")]
+    assert seed.read_bytes() == (records_dir / "history/2023/04/5763.xml").read_bytes()
+    assert summary.added == 3
