@@ -32,7 +32,8 @@ def article(n: int) -> OjsArticle:
     return OjsArticle(
         id=10_000 + n,
         datestamp=f"2024-01-{n % 28 + 1:02d}T{n % 24:02d}:{n % 60:02d}:{(n // 60) % 60:02d}Z",
-        titles={"ru-RU": f"Статья номер {n} о сотрудничестве", "en-US": f"Article {n} on cooperation"},
+        titles={"ru-RU": f"Статья номер {n} о сотрудничестве",
+                "en-US": f"Article {n} on cooperation"},
         authors=[Author("Петеченко", "Григорий А."), Author("Shabasava", f"Maryna {n % 7}.")],
         abstracts={"ru-RU": f"<p>Аннотация статьи {n}.</p><p>Второй абзац.</p>",
                    "en-US": f"The abstract of article {n}."},
