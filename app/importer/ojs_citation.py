@@ -55,13 +55,18 @@ def pages(text: str | None) -> tuple[str | None, str | None, str | None]:
     return None, None, text.strip()
 
 
+def _looks_like_pages(text: str) -> bool:
+    """OJS's pages are free text ("63-72", "10-20, 25", "e101"): digits, no issue words."""
+    return bool(re.search(r"\d", text)) and not any(issue_identification(text))
+
+
 def parse_source(text: str) -> IssueCitation:
     """Parse one localised ``dc:source``; a string that is not OJS's form gives only a
     journal title (the whole string), never a guessed volume or issue."""
     parts = [p.strip() for p in text.split(";")]
     if len(parts) < 2:
         return IssueCitation(journal=text.strip() or None)
-    page_part = parts[-1] if len(parts) >= 3 and _PAGES.match(parts[-1]) else None
+    page_part = parts[-1] if len(parts) >= 3 and _looks_like_pages(parts[-1]) else None
     body = parts[1:-1] if page_part is not None else parts[1:]
     volume, number, year = issue_identification("; ".join(body))
     fpage, lpage, page_range = pages(page_part)
