@@ -173,6 +173,7 @@ class OjsOaiServer:
         self.page_size = page_size
         self.requests: list[Seen] = []
         self.unavailable: list[int] = []  # Retry-After seconds of the next 503 answers
+        self.failures: list[int] = []  # statuses of the next answers (500, 502...), no header
         self.tokens: dict[str, tuple[dict[str, str], int]] = {}
         self._lock = threading.Lock()
         self._in_flight = 0
@@ -211,6 +212,11 @@ class OjsOaiServer:
         try:
             query = {k: v[0] for k, v in parse_qs(urlparse(handler.path).query).items()}
             self.requests.append(Seen(query, handler.headers.get("User-Agent", ""), in_flight))
+            if self.failures:
+                handler.send_response(self.failures.pop(0))
+                handler.send_header("Content-Length", "0")
+                handler.end_headers()
+                return
             if self.unavailable:
                 wait = self.unavailable.pop(0)
                 handler.send_response(503)

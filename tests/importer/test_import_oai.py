@@ -14,13 +14,13 @@ import pytest
 from lxml import etree
 
 from app.config import Settings
-from app.importer.client import USER_AGENT
+from app.importer.client import USER_AGENT, HarvestFailed, PoliteSickle, retry_after
 from app.importer.harvest import Harvest, Summary
 from app.importer.state import STATE_DIR
 from app.jats.validation import validate_file
 from tests.importer.conftest import history_article
 from tests.importer.ojs_oai import OjsOaiServer
-from tests.server import command, server_env
+from tests.server import command, free_port, server_env
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
@@ -253,3 +253,31 @@ def test_a_file_the_harvest_did_not_write_is_never_overwritten(
                                 "harvest: it is kept as it is")]
     assert seed.read_bytes() == (records_dir / "history/2023/04/5763.xml").read_bytes()
     assert summary.added == 3
+
+
+def test_server_errors_are_retried_with_growing_waits(
+        ojs: OjsOaiServer, tmp_path: Path, import_settings: Settings) -> None:
+    waits: list[float] = []
+    ojs.failures = [500, 502]
+    client = PoliteSickle(ojs.base_url, sleep=waits.append)
+    summary = Harvest(ojs.base_url, tmp_path, settings=import_settings, client=client).run()
+    assert summary.added == 4
+    assert waits == [2.0, 4.0]
+
+
+def test_an_unreachable_source_is_retried_then_reported(
+        tmp_path: Path, import_settings: Settings) -> None:
+    waits: list[float] = []
+    url = f"http://127.0.0.1:{free_port()}/index.php/history/oai"
+    client = PoliteSickle(url, retries=3, sleep=waits.append)
+    with pytest.raises(HarvestFailed, match="127.0.0.1"):
+        Harvest(url, tmp_path, settings=import_settings, client=client).run()
+    assert waits == [2.0, 4.0, 8.0]
+    assert not tmp_path.joinpath(STATE_DIR).exists()
+
+
+def test_retry_after_is_read_as_seconds_or_as_an_http_date() -> None:
+    assert retry_after("7", 60.0) == 7.0
+    assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 60.0) == 0.0  # a date already past
+    assert retry_after("soon", 60.0) == 60.0
+    assert retry_after("999999", 60.0) == 3600.0
