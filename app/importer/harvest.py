@@ -124,6 +124,8 @@ class Harvest:
         self.client = client or PoliteSickle(base_url)
         self.on_record = on_record or (lambda _identifier: None)
         self.schemas = schema_directory(settings.schema_dir)
+        #: What the page being read changed in the state (None: a record removed).
+        self.changed: dict[str, dict[str, str] | None] = {}
 
     def run(self) -> Summary:
         prefix, namespace = choose_prefix(self.client.formats(), self.wanted)
@@ -170,11 +172,12 @@ class Harvest:
         for page in self.client.pages(**params):
             if not pending.started:
                 pending.started = page.response_date or now_utc()
+            self.changed = {}
             for el in page.records:
                 self._record(el, state, kind, summary)
             pending.token = page.token
             if not self.dry_run:
-                state.save(state_path)
+                state.checkpoint(state_path, self.changed)
 
     def _record(self, el: etree._Element, state: HarvestState, kind: str,
                 summary: Summary) -> None:
@@ -190,6 +193,7 @@ class Harvest:
                 if not self.dry_run:
                     _remove(self.into, Path(entry["path"]))
                     del state.records[record.identifier]
+                    self.changed[record.identifier] = None
                     self.owners.pop(entry["path"], None)
                 summary.deleted += 1
             return
@@ -218,6 +222,7 @@ class Harvest:
                 self.owners.pop(entry["path"], None)
             state.records[record.identifier] = {
                 "path": relative, "datestamp": record.datestamp, "harvested": harvested}
+            self.changed[record.identifier] = state.records[record.identifier]
             self.owners[relative] = record.identifier
         if not written:
             summary.unchanged += 1

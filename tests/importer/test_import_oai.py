@@ -281,3 +281,21 @@ def test_retry_after_is_read_as_seconds_or_as_an_http_date() -> None:
     assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 60.0) == 0.0  # a date already past
     assert retry_after("soon", 60.0) == 60.0
     assert retry_after("999999", 60.0) == 3600.0
+
+
+def test_a_journal_line_cut_short_by_a_crash_is_ignored(
+        ojs: OjsOaiServer, tmp_path: Path, import_settings: Settings) -> None:
+    def stop_on_the_second_page(identifier: str) -> None:
+        if identifier.endswith("/5763"):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        Harvest(ojs.base_url, tmp_path, settings=import_settings,
+                on_record=stop_on_the_second_page).run()
+    (journal,) = (tmp_path / STATE_DIR).glob("*.log")
+    with journal.open("ab") as fh:
+        fh.write(b'{"pending": {"started": "2')
+    summary = harvest(ojs, tmp_path, import_settings)
+    assert summary.resumed
+    assert len(files(tmp_path)) == 4
+    assert not list((tmp_path / STATE_DIR).glob("*.log"))  # folded into the state at the end
