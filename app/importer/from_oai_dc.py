@@ -15,7 +15,7 @@ import re
 from lxml import etree
 
 from app.importer.fields import ArticleFields, Person, Text
-from app.importer.languages import bcp47, primary
+from app.importer.languages import bcp47
 from app.importer.ojs_citation import ISSN, parse_source
 from app.importer.record import ConversionError
 
@@ -62,8 +62,7 @@ def convert(meta: etree._Element, *, series: str, identifier: str) -> ArticleFie
     f = ArticleFields(series=series, titles=titles, publisher_id=publisher_id(identifier))
     languages = _values(meta, "language")
     if languages:
-        f.language = primary(languages[0].text) if re.fullmatch(
-            r"[A-Za-z]{2,3}", languages[0].text) else bcp47(languages[0].text)
+        f.language = bcp47(languages[0].text)
     f.authors = [split_name(c.text) for c in _values(meta, "creator")]
     for subject in _values(meta, "subject"):
         f.add_keyword(subject.text, subject.lang)
