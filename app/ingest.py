@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from app.config import Settings
 from app.crosswalks.registry import CrosswalkError, Document, RenderContext, formats
+from app.importer.provenance import read_provenance
 from app.jats.article import ArticleError, read_article
 from app.jats.identity import identify, local_identifier, series
 from app.jats.messages import Problem
@@ -173,6 +174,9 @@ def prepare(
         "access_right": access,
         "lang": article.lang,
     }
+    provenance = read_provenance(report.root)
+    if provenance:
+        summary["provenance"] = provenance
     draft = RecordDraft(
         identifier=identity.identifier,
         source=data,

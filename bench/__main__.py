@@ -46,6 +46,8 @@ BENCHMARKS = (
               ("--records", "2000", "--puts", "100")),
     Benchmark("harvest", "full ListRecords harvests through the real server vs the yardstick",
               ("--records", "2000", "--loaded", "500", "--repeat", "2")),
+    Benchmark("import_oai", "OAI-PMH import from a local OJS-like endpoint, and a rerun",
+              ("--records", "2000", "--repeat", "1")),
 )
 
 

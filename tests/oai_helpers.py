@@ -69,6 +69,7 @@ _ENVELOPE_IMPORTS = {
     OAI_NS: "oai-pmh/OAI-PMH.xsd",
     NS["id"]: "oai-pmh/oai-identifier.xsd",
     NS["oai_dc"]: "oai-pmh/oai_dc.xsd",
+    "http://www.openarchives.org/OAI/2.0/provenance": "oai-pmh/provenance.xsd",
 }
 _envelopes: dict[Path, etree.XMLSchema] = {}
 
@@ -76,8 +77,9 @@ _envelopes: dict[Path, etree.XMLSchema] = {}
 def envelope_schema(schema_dir: Path) -> etree.XMLSchema:
     """OAI-PMH.xsd with the schemas its strict ``description`` wildcards need.
 
-    Identify descriptions and setDescriptions are ``processContents="strict"``: a validator
-    must know oai-identifier.xsd and oai_dc.xsd, as the OAI registration validator does.
+    Identify descriptions, setDescriptions and ``about`` containers are
+    ``processContents="strict"``: a validator must know oai-identifier.xsd, oai_dc.xsd and
+    provenance.xsd, as the OAI registration validator does.
     """
     schemas = schema_directory(schema_dir)
     if schemas.root not in _envelopes:

@@ -13,6 +13,7 @@ COMMANDS: tuple[str, ...] = (
     "app.cli.convert",
     "app.cli.records",
     "app.cli.store",
+    "app.cli.importing",
 )
 
 

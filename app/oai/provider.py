@@ -16,7 +16,7 @@ from typing import Any
 
 from app.config import Settings
 from app.crosswalks.registry import MetadataFormat, formats
-from app.oai import framing, responses, tokens
+from app.oai import framing, provenance, responses, tokens
 from app.oai.request import (
     GET_RECORD,
     IDENTIFY,
@@ -184,7 +184,11 @@ class Provider:
                     "cannotDisseminateFormat",
                     f"The record {identifier} is not available in {fmt.prefix}.",
                 )
-        record = responses.record(header, identifier, payload)
+        about = b""
+        if payload is not None:
+            about = provenance.about((self.store.summary(header.identifier) or {}).get(
+                "provenance"))
+        record = responses.record(header, identifier, payload, about)
         return iter((b"<GetRecord>", record, b"</GetRecord>\n"))
 
     # --- ListMetadataFormats (4.4) -----------------------------------------------------

@@ -148,13 +148,14 @@ def clean_payload(payload: bytes, identifier: str, *, report: bool = True) -> by
     return payload
 
 
-def record(h: Header, identifier: str, payload: bytes | None) -> bytes:
-    """A ``record``: header, and metadata unless the record is deleted."""
+def record(h: Header, identifier: str, payload: bytes | None, about: bytes = b"") -> bytes:
+    """A ``record``: header, and metadata (then ``about``) unless the record is deleted."""
     if h.deleted or payload is None:
         return f"<record>{header(h, identifier)}</record>\n".encode()
-    return b"%b<metadata>%b</metadata></record>\n" % (
+    return b"%b<metadata>%b</metadata>%b</record>\n" % (
         f"<record>{header(h, identifier)}".encode(),
         payload,
+        about,
     )
 
 

@@ -198,6 +198,7 @@ def article_page(local_id: str) -> Any:
         cite=citation.how_to_cite(article, links),
         orcid_url=citation.orcid_url,
         history=store.history(local_id) if editor else None,
+        provenance=(store.summary(local_id) or {}).get("provenance"),
     )
     response = Response(body, mimetype="text/html")
     response.headers["Link"] = citation.link_header(signposts)

@@ -1,0 +1,78 @@
+"""Every imported file is checked by the service's own validation before it is written.
+
+A file is written only when it is valid JATS and the service's reader can take it, at the
+place ``records/README.md`` gives it (``<series>/<year>/<issue>/<article>.xml``), atomically,
+and only when its bytes differ from the file already there: an unchanged record's file is
+not touched, so its datestamp in the store does not move.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.importer.state import write_atomically
+from app.jats.article import ArticleError, read_article
+from app.jats.identity import series, slug
+from app.jats.model import Article
+from app.jats.schemas import SchemaDirectory
+from app.jats.validation import validate
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A valid article and the path, relative to the collection, where it belongs."""
+
+    data: bytes
+    relative: Path
+    article: Article
+
+
+class Invalid(ValueError):
+    """The converted record is not valid JATS; the message lists the problems."""
+
+
+def check(data: bytes, *, schemas: SchemaDirectory, max_bytes: int, name: str) -> Checked:
+    report = validate(data, filename=name, schemas=schemas, max_bytes=max_bytes)
+    if not report.valid or report.root is None:
+        problems = "; ".join(
+            f"line {p.line or 0}: {p.message}" for p in report.errors if p.severity == "error")
+        raise Invalid(problems or "not valid JATS")
+    try:
+        article = read_article(report.root)
+    except ArticleError as exc:
+        raise Invalid(str(exc)) from exc
+    return Checked(data, place(article), article)
+
+
+def place(article: Article) -> Path:
+    """``<series>/<year>/<issue>/<article>.xml``, from what the article says."""
+    issued = article.issued
+    year = str(issued.year) if issued else "no-year"
+    issue = article.issue.strip() if article.issue else ""
+    issue_part = (issue.zfill(2) if issue.isdigit() else slug(issue)) if issue else ""
+    if article.volume and issue_part:
+        folder = f"v{slug(article.volume)}-{issue_part}"
+    else:
+        folder = issue_part or "no-issue"
+    publisher_id = article.article_id("publisher-id")
+    if publisher_id and slug(publisher_id):
+        name = slug(publisher_id)
+    elif article.fpage and article.fpage.strip().isdigit():
+        name = f"p{article.fpage.strip().zfill(3)}"
+    elif article.doi:
+        name = slug(article.doi)
+    else:
+        name = slug(article.title)[:60] or "article"
+    return Path(series(article)) / year / folder / f"{name}.xml"
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Write ``data`` atomically unless ``path`` already holds exactly these bytes."""
+    try:
+        if path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    write_atomically(path, data)
+    return True
