@@ -44,14 +44,15 @@ OASIS = "http://docs.oasis-open.org/ns/oasis-exchange/table"
 # carry them unbound ("xlink:href" as a plain name), and they are bound here.
 KNOWN_PREFIXES = {"xlink": XLINK_NS, "mml": MML_NS, "ali": ALI, "xsi": XSI, "oasis": OASIS}
 
-TAG_SET = "JATS 1.3 Archiving and Interchange (MathML 3)"
+TAG_SET = "JATS 1.3 Archiving and Interchange (MathML 3, OASIS tables)"
 SOURCE_DIR = "dtd/archiving-1.3"
-SOURCE_DTD = f"{SOURCE_DIR}/JATS-archivearticle1-3-mathml3.dtd"
-DRIVER = "JATS-archivearticle1-3-mathml3.xsd"
+# The variant with both XHTML and OASIS tables: the loosest official Archiving 1.3 DTD.
+SOURCE_DTD = f"{SOURCE_DIR}/JATS-archive-oasis-article1-3-mathml3.dtd"
+DRIVER = "JATS-archive-oasis-article1-3-mathml3.xsd"
 # One schema document per namespace the DTD uses (an XSD has one target namespace).
 FILES = {NS: DRIVER, MML_NS: "mathml3.xsd", ALI: "ali.xsd", XLINK_NS: "xlink.xsd",
-         XML: "xml.xsd"}
-PREFIXES = {"mml": MML_NS, "ali": ALI, "xlink": XLINK_NS}
+         XML: "xml.xsd", OASIS: "oasis-exchange.xsd"}
+PREFIXES = {"mml": MML_NS, "ali": ALI, "xlink": XLINK_NS, "oasis": OASIS}
 SCHEMA_PATH = "/schemas/jats-archiving-ns-1.3/"
 DERIVATION = "2"  # bump when the derivation below changes, so cached copies are rebuilt
 
@@ -78,7 +79,9 @@ def _cache_root() -> Path:
 def _inputs_digest(source: Path) -> str:
     """A hash of everything the derived schema depends on: the DTD with all its modules, the
     namespace, and the conversion code itself."""
-    digest = hashlib.sha256("\0".join([DERIVATION, NS, inspect.getsource(dtd_to_xsd)]).encode())
+    parts = [DERIVATION, NS, SOURCE_DTD, repr(sorted(FILES.items())),
+             inspect.getsource(dtd_to_xsd)]
+    digest = hashlib.sha256("\0".join(parts).encode())
     for path in sorted(p for p in source.rglob("*") if p.is_file()):
         digest.update(str(path.relative_to(source)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
