@@ -30,6 +30,7 @@ from app.jats.article import read_article
 from app.jats.parsing import parse
 from app.jats.schemas import describe_dtd, schema_directory
 from app.jats.text import local
+from app.jats.validation import validate_file
 
 SEED = REPO_ROOT / "records" / "history" / "2023" / "04" / "5763.xml"
 
@@ -131,6 +132,7 @@ def main(argv: list[str] | None = None) -> None:
 
     context = RenderContext("oai:bench:1", public_url=settings.public_url, schema_dir=schema_dir)
     given, declined, plain_ms, checked_ms = 0, [], [], []
+    valid_files = given_valid = 0
     schemas = schema_directory(schema_dir)
     for path in files:
         parsed = parse(path.read_bytes(), schemas)
@@ -154,12 +156,16 @@ def main(argv: list[str] | None = None) -> None:
                 ok, reason = False, str(exc)
             times.append((time.perf_counter() - start) * 1000)
         checked_ms.append(statistics.median(times))
+        valid = validate_file(path, schemas=schemas).valid
+        valid_files += valid
         if ok:
             given += 1
+            given_valid += valid
         else:
-            declined.append((path.name, reason))
+            declined.append((path.name + (" (valid)" if valid else ""), reason))
     print(f"\ndisseminated as jats: {given} of {len(verdicts)} "
-          f"({100 * given / len(verdicts):.1f}%)")
+          f"({100 * given / len(verdicts):.1f}%); of the {valid_files} files valid against "
+          f"their own schema: {given_valid} ({100 * given_valid / valid_files:.1f}%)")
     for name, reason in declined:
         print(f"  declined {name}: {reason.partition('as jats: ')[2][:200]}")
 

@@ -180,7 +180,7 @@ def test_corpus_payloads_are_valid_wherever_they_render(
         assert schema.validate(doc), f"{path.name}: {schema.error_log.last_error}"
         assert doc.get(XSI_LOCATION) == f"{NS} {FORMAT.schema_url(PUBLIC)}"
     # Almost every real file is valid Archiving 1.3 (the rest are counted by the corpus report).
-    assert rendered > 5 * refused
+    assert rendered > 15 * refused
 
 
 def test_schema_dir_defaults_to_the_setting() -> None:
@@ -198,5 +198,6 @@ def test_a_loaded_record_names_the_schema_list_metadata_formats_declares(
     payload = etree.fromstring(prepared.draft.formats["jats"])
     assert payload.get(XSI_LOCATION) == (
         "https://jats.nlm.nih.gov/ns/archiving/1.3/ "
-        "https://journals.example.org/schemas/jats-archiving-ns-1.3/JATS-archivearticle1-3-mathml3.xsd"
+        "https://journals.example.org/schemas/jats-archiving-ns-1.3/"
+        "JATS-archive-oasis-article1-3-mathml3.xsd"
     )

@@ -10,8 +10,9 @@ exists. The derived files go to a per-user cache folder (never into the reposito
 hash of the DTD files and of the conversion code, and the service publishes them at
 :data:`SCHEMA_PATH`.
 
-A record that is not valid against it is not disseminated as ``jats``: :func:`render` raises
-:class:`CrosswalkError` with the schema's first complaints.
+Older markup is first brought forward to 1.3 by :mod:`app.jats.upgrade` (on a copy). A
+record that is still not valid against the schema is not disseminated as ``jats``:
+:func:`render` raises :class:`CrosswalkError` with the schema's first complaints.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from app.crosswalks.common import XSI
 from app.crosswalks.registry import CrosswalkError, Document, MetadataFormat, RenderContext
 from app.jats import dtd_to_xsd
 from app.jats.text import MML_NS, XLINK_NS, is_jats_namespace, local, xml_safe
+from app.jats.upgrade import upgrade
 
 NS = "https://jats.nlm.nih.gov/ns/archiving/1.3/"
 ALI = "http://www.niso.org/schemas/ali/1.0/"
@@ -242,7 +244,7 @@ def render(document: Document, context: RenderContext) -> bytes:
     )
     if article is None:
         raise CrosswalkError("the document holds no <article> element")
-    payload = to_namespace(article)
+    payload = to_namespace(upgrade(article)[0])
     location = FORMAT.schema_url(context.public_url or Settings.public_url)
     payload.set(f"{{{XSI}}}schemaLocation", f"{NS} {location}")
     data = etree.tostring(payload, encoding="utf-8")
