@@ -28,6 +28,7 @@ from app.jats.article import read_article
 from app.jats.parsing import parse as parse_jats
 from app.jats.schemas import schema_directory
 from app.jats.text import MML_NS, XLINK_NS
+from app.jats.validation import validate_file
 
 XSI_LOCATION = "{http://www.w3.org/2001/XMLSchema-instance}schemaLocation"
 PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=True)
@@ -160,27 +161,28 @@ def test_the_seed_is_disseminated_as_jats(records_dir: Path, schema_dir: Path,
     assert schema.validate(payload), schema.error_log
 
 
-def test_corpus_payloads_are_valid_wherever_they_render(
+def test_corpus_payloads_are_valid_and_cover_the_valid_files(
     corpus_dir: Path, schema_dir: Path, schema: etree.XMLSchema
 ) -> None:
-    rendered = refused = 0
+    """Every payload validates; at least 99% of the files valid against their own schema
+    (NLM 2.3 to JATS 1.4) are disseminated, older markup brought forward to 1.3."""
+    valid = given = 0
     for path in sorted(corpus_dir.glob("jats-*/*.xml")):
-        try:
-            root = etree.parse(str(path), PARSER).getroot()
-        except etree.XMLSyntaxError:
+        report = validate_file(path, schemas=schema_directory(schema_dir))
+        if report.root is None:
             continue
+        valid += report.valid
         try:
-            payload = render(root, schema_dir)
+            payload = render(report.root, schema_dir)
         except CrosswalkError as exc:
-            assert "jats" in str(exc)
-            refused += 1
+            assert "cannot be given as jats" in str(exc)
             continue
-        rendered += 1
+        given += report.valid
         doc = etree.fromstring(payload)
         assert schema.validate(doc), f"{path.name}: {schema.error_log.last_error}"
         assert doc.get(XSI_LOCATION) == f"{NS} {FORMAT.schema_url(PUBLIC)}"
-    # Almost every real file is valid Archiving 1.3 (the rest are counted by the corpus report).
-    assert rendered > 15 * refused
+    assert valid > 100
+    assert given >= 0.99 * valid
 
 
 def test_schema_dir_defaults_to_the_setting() -> None:
