@@ -8,12 +8,16 @@ namespaced XSD derived from the JATS 1.3 Archiving DTD gives the same verdict on
 article as the official DTD on the article without namespace (every disagreement listed with
 its kind, see docs/validation.md), the time to derive the schema from the DTD and to compile
 it, and the median cost per article of the namespaced rendering (with and without the check
-of its payload). The harvest rate of ``jats`` next to ``oai_dc`` is ``bench.harvest``'s.
+of its payload), and the ListRecords rate of ``jats`` next to ``oai_dc``: the real server
+(``jats-oai serve``, SQLite) holding the seed and the corpus files valid against their own
+schema, harvested in full over one keep-alive connection (``bench.harvest.raw_harvest``),
+median records per second of ``--repeat`` harvests.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import tempfile
 import time
@@ -31,6 +35,8 @@ from app.jats.parsing import parse
 from app.jats.schemas import describe_dtd, schema_directory
 from app.jats.text import local
 from app.jats.validation import validate_file
+from bench.harvest import raw_harvest
+from tests.server import start_server
 
 SEED = REPO_ROOT / "records" / "history" / "2023" / "04" / "5763.xml"
 
@@ -115,6 +121,29 @@ def _derivation_ms(schema_dir: Path, repeat: int) -> tuple[float, float]:
     return statistics.median(derive), statistics.median(compile_)
 
 
+def harvest_rates(files: list[Path], schema_dir: Path, repeat: int) -> dict[str, float]:
+    """Median records per second of full ListRecords harvests, per metadata format."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        records = root / "records"
+        (records / "corpus").mkdir(parents=True)
+        shutil.copy(SEED.parents[3] / "journals.toml", records / "journals.toml")
+        shutil.copy(SEED, records / SEED.name)
+        schemas = schema_directory(schema_dir)
+        for path in files:
+            if path != SEED and validate_file(path, schemas=schemas).valid:
+                shutil.copy(path, records / "corpus" / path.name)
+        server = start_server(root / "instance", f"sqlite:///{root / 'store.sqlite3'}",
+                              rate_limit_per_minute=1_000_000)
+        try:
+            server.load(records)
+            return {prefix: statistics.median(
+                raw_harvest(server.oai_url, prefix).rate for _ in range(repeat))
+                for prefix in ("oai_dc", "jats")}
+        finally:
+            server.stop()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", type=Path, default=REPO_ROOT.parent / "shared" / "corpus")
@@ -184,6 +213,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"namespaced rendering per article: median {statistics.median(plain_ms):.2f} ms; "
           f"with the payload check (the jats format): "
           f"median {statistics.median(checked_ms):.2f} ms")
+
+    rates = harvest_rates(files, schema_dir, args.repeat)
+    print("\nListRecords, full harvest of the seed and the valid corpus files (records/s, "
+          f"median of {args.repeat}): " + ", ".join(f"{p} {r:.0f}" for p, r in rates.items()))
 
 
 if __name__ == "__main__":
