@@ -107,3 +107,19 @@ def test_the_ingest_pipeline_takes_a_harvested_article(tmp_path: Path,
     assert isinstance(loaded, Prepared)
     assert loaded.draft.identifier == "history/5763"
     assert set(loaded.draft.formats) >= {"oai_dc", "jats"}
+
+
+def test_line_numbers_point_into_the_file_given(repo: Repository) -> None:
+    """An article taken out of a GetRecord response is reported at its lines in the response."""
+    payload = repo.records["history/5763"].draft.formats["jats"]
+    response = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
+                b'<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">\n<GetRecord><record>'
+                b"<header><identifier>oai:elsewhere:1</identifier></header>\n<metadata>\n"
+                + payload.replace(b"<front>", b"<front>\n<no-such-element/>", 1)
+                + b"\n</metadata></record></GetRecord></OAI-PMH>")
+    (report,) = validate_each(response, filename="got.xml")
+    assert report.filename == "got.xml#oai:elsewhere:1"
+    lines = response.split(b"\n")
+    found = [p for p in report.errors if "no-such-element" in p.message and p.line]
+    assert found and all(b"no-such-element" in lines[p.line - 1] or b"<front>" in
+                         lines[p.line - 1] for p in found)

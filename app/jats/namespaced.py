@@ -95,9 +95,12 @@ def bare(article: etree._Element, schemas: SchemaDirectory,
     out.attrib.pop(f"{{{XSI}}}schemaLocation", None)
     etree.cleanup_namespaces(out)
     pid = public_id(namespace, schemas)
-    doctype = f'<!DOCTYPE article PUBLIC "{pid}" "{_system_id(pid, schemas)}">\n' if pid else ""
+    doctype = f'<!DOCTYPE article PUBLIC "{pid}" "{_system_id(pid, schemas)}">' if pid else ""
     body = etree.tostring(out, encoding="utf-8")
-    head = f'<?xml version="1.0" encoding="UTF-8"?>\n{doctype}'.encode()
+    # The article starts on the line it started on in the input, so the report's line numbers
+    # point into the file the user gave (start tags written over several lines aside).
+    lead = "\n" * max((article.sourceline or 1) - 1, 0)
+    head = f'<?xml version="1.0" encoding="UTF-8"?>{lead}{doctype}'.encode()
     return Unwrapped(head + body, namespace, pid, identifier)
 
 
