@@ -83,6 +83,7 @@ def test_an_oai_pmh_response_is_checked_article_by_article(
     assert main(["validate", str(saved_list_records)]) == 0
     out = capsys.readouterr().out
     assert out.count(": VALID") == 3
+    assert out.splitlines()[-1] == "1 file, 3 articles: 3 valid, 0 invalid, 0 unusable"
     # One report stands for one article: the response as a whole is not one.
     whole = validate(saved_list_records.read_bytes())
     assert not whole.valid and whole.errors[0].kind == "many-articles"

@@ -164,7 +164,10 @@ def run(args: argparse.Namespace) -> int:
     progress.close()
     if args.json:
         _dump(reports, counts)
-    elif len(files) > 1 or inputs.folders:
-        print(f"{_plural(len(files), 'file')}: {counts['valid']} valid, "
+    elif len(files) > 1 or inputs.folders or sum(counts.values()) > len(files):
+        articles = sum(counts.values())
+        what = _plural(len(files), "file") + (
+            f", {_plural(articles, 'article')}" if articles != len(files) else "")
+        print(f"{what}: {counts['valid']} valid, "
               f"{counts['invalid']} invalid, {counts['unusable']} unusable")
     return worst
