@@ -38,6 +38,8 @@ BENCHMARKS = (
               ("--repeat", "3", "--xmlschema-repeat", "1")),
     Benchmark("crosswalks", "render time per metadata format on the corpus",
               ("--repeat", "2")),
+    Benchmark("jats_format", "jats on the corpus: tag sets, derived XSD vs DTD, costs, harvest",
+              ("--repeat", "2")),
     Benchmark("web_pages", "validation page, API and article pages in process",
               ("--repeat", "3")),
     Benchmark("store", "load rate and keyset paging deep in a big store",

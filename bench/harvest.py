@@ -70,12 +70,12 @@ class Harvest:
         return self.records / self.seconds
 
 
-def raw_harvest(base_url: str) -> Harvest:
+def raw_harvest(base_url: str, prefix: str = PREFIX) -> Harvest:
     """ListRecords over one keep-alive connection, counting records without parsing XML."""
     parts = urlsplit(base_url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
     path = parts.path
-    query = f"verb=ListRecords&metadataPrefix={PREFIX}"
+    query = f"verb=ListRecords&metadataPrefix={prefix}"
     harvest = Harvest(records=0, seconds=0.0)
     token: str | None = None
     start = time.perf_counter()

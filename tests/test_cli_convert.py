@@ -30,6 +30,8 @@ NO_ISSN = b"""<?xml version="1.0" encoding="UTF-8"?>
 <article-meta><title-group><article-title>A <italic>tiny</italic> article</article-title>
 </title-group><pub-date><year>2024</year></pub-date></article-meta></front></article>
 """
+# Not even JATS 1.3 Archiving, the tag set the jats format serves: an element JATS lacks.
+NOT_JATS = NO_ISSN.replace(b"<pub-date>", b"<no-such-element/><pub-date>")
 
 
 def convert(*args: str, tmp_path: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess:
@@ -81,8 +83,8 @@ def test_a_format_that_declines_the_record_exits_1(
         capfdbinary: pytest.CaptureFixture[bytes]) -> None:
     """In-process, so the derived JATS schema is compiled once for the whole test session."""
     monkeypatch.setenv("JATS_OAI_INSTANCE_DIR", str(tmp_path / "instance"))
-    source = tmp_path / "no-issn.xml"
-    source.write_bytes(NO_ISSN)
+    source = tmp_path / "not-jats.xml"
+    source.write_bytes(NOT_JATS)
     assert main(["convert", str(source), "--to", "jats"]) == 1
     out, err = capfdbinary.readouterr()
     assert out == b""

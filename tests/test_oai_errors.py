@@ -8,6 +8,7 @@ The cases include the 15 malformed requests of the OAI registration validator
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -220,10 +221,21 @@ def test_cannot_disseminate_format(repo: Repository) -> None:
     assert answer.error_codes == ["cannotDisseminateFormat"]
 
 
-def test_cannot_disseminate_a_format_the_record_lacks(repo: Repository) -> None:
-    """Section 4.1: the seed is JATS Archiving, so it has no ``jats`` (Publishing) payload."""
-    assert "jats" not in repo.records[SEED].draft.formats
+def test_the_seed_is_disseminated_as_jats(repo: Repository) -> None:
+    """Section 4.1: the seed is valid JATS 1.3 Archiving, so ``jats`` gives it."""
     answer = repo.oai.get(verb="GetRecord", identifier=repo.oai_id(SEED), metadataPrefix="jats")
+    assert answer.error_codes == []
+    assert len(answer.records) == 1
+
+
+def test_cannot_disseminate_a_format_the_record_lacks(empty_repo: Repository) -> None:
+    """Section 4.1: a record stored without a ``jats`` payload answers cannotDisseminateFormat."""
+    seed = empty_repo.records[SEED]
+    formats = {p: data for p, data in seed.draft.formats.items() if p != "jats"}
+    lacking = dataclasses.replace(seed, draft=dataclasses.replace(seed.draft, formats=formats))
+    empty_repo.put(lacking, T0)
+    answer = empty_repo.oai.get(verb="GetRecord", identifier=empty_repo.oai_id(SEED),
+                                metadataPrefix="jats")
     assert answer.error_codes == ["cannotDisseminateFormat"]
 
 

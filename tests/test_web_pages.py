@@ -405,3 +405,14 @@ def test_pages_of_real_articles_pass_the_same_checks(web: Web, corpus_dir: Path,
     if elocation:
         assert _meta(doc, "citation_firstpage") == [elocation]
         assert f"article {elocation}" in doc.xpath("string(//p[@class='journal'])")
+
+
+def test_the_article_page_tells_the_original_file_from_the_harvested_jats(web: Web) -> None:
+    """The download is the deposited file byte for byte; ``jats`` is its namespaced form."""
+    doc = html.document_fromstring(web.client().get(f"/articles/{SEED_ID}").data)
+    items = [li.text_content() for li in doc.xpath("//section[@aria-labelledby='get']//li")]
+    download = next(i for i in items if "Download the JATS XML" in i)
+    assert "original file" in download
+    harvested = next(i for i in items if "OAI-PMH record in jats" in i)
+    assert "as harvested" in harvested
+    assert "https://jats.nlm.nih.gov/ns/archiving/1.3/" in harvested

@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from app.cli.database import open_configured_store
 from app.cli.progress import ProgressBar
+from app.cli.record_status import status_lines
 from app.config import Settings, load_settings
 from app.ingest import Prepared, content_hash, journal_settings, prepare, store_draft
 from app.store.base import RecordDraft, SetInfo, Store
@@ -57,6 +58,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     load.add_argument("-v", "--verbose", action="store_true", help="print one line per change")
     load.set_defaults(func=_load)
+    status = sub.add_parser(
+        "status", help="list the records not given in every metadata format, with the reason",
+    )
+    status.set_defaults(func=_status)
     export = sub.add_parser("export", help="write every live record's JATS back as files")
     export.add_argument("path", type=Path, help="the folder to write into")
     export.set_defaults(func=_export)
@@ -354,6 +359,17 @@ def export_store(store: Store, root: Path) -> int:
         os.replace(tmp, target)
         count += 1
     return count
+
+
+def _status(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    store = open_configured_store(settings)
+    try:
+        lines = status_lines(store, settings)
+    finally:
+        store.close()
+    print("\n".join(lines))
+    return 0
 
 
 def _export(args: argparse.Namespace) -> int:

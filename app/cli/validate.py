@@ -15,7 +15,7 @@ from pathlib import Path
 from app.cli.progress import ProgressBar
 from app.config import Settings, load_settings
 from app.jats.schemas import SchemaDirectory, schema_directory
-from app.jats.validation import ValidationReport, validate, validate_file
+from app.jats.validation import ValidationReport, validate_each, validate_file_each
 
 PROGRESS_MIN_FILES = 5
 STDIN = "-"
@@ -112,12 +112,13 @@ def human(report: ValidationReport) -> str:
     return "\n".join(lines)
 
 
-def _check(name: str, settings: Settings, schemas: SchemaDirectory) -> ValidationReport:
+def _check(name: str, settings: Settings, schemas: SchemaDirectory) -> list[ValidationReport]:
+    """One report per article (an OAI-PMH response saved by a harvester may hold many)."""
     if name == STDIN:
         data = sys.stdin.buffer.read(settings.max_upload_bytes + 1)
-        return validate(data, filename=STDIN_NAME, schemas=schemas,
-                        max_bytes=settings.max_upload_bytes)
-    return validate_file(name, schemas=schemas, max_bytes=settings.max_upload_bytes)
+        return validate_each(data, filename=STDIN_NAME, schemas=schemas,
+                             max_bytes=settings.max_upload_bytes)
+    return validate_file_each(name, schemas=schemas, max_bytes=settings.max_upload_bytes)
 
 
 def _dump(reports: list[dict[str, object]], counts: dict[str, int]) -> None:
@@ -145,14 +146,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         for name in files:
             progress.step(name)
-            report = _check(name, settings, schemas)
-            worst = max(worst, report.exit_code)
-            counts[report.status] += 1
-            if args.json:
-                reports.append(report.to_dict())
-            elif not (args.quiet and report.valid):
-                progress.close()
-                print(human(report), flush=True)
+            for report in _check(name, settings, schemas):
+                worst = max(worst, report.exit_code)
+                counts[report.status] += 1
+                if args.json:
+                    reports.append(report.to_dict())
+                elif not (args.quiet and report.valid):
+                    progress.close()
+                    print(human(report), flush=True)
     except KeyboardInterrupt:
         progress.close()
         done = sum(counts.values())
@@ -163,7 +164,10 @@ def run(args: argparse.Namespace) -> int:
     progress.close()
     if args.json:
         _dump(reports, counts)
-    elif len(files) > 1 or inputs.folders:
-        print(f"{_plural(len(files), 'file')}: {counts['valid']} valid, "
+    elif len(files) > 1 or inputs.folders or sum(counts.values()) > len(files):
+        articles = sum(counts.values())
+        what = _plural(len(files), "file") + (
+            f", {_plural(articles, 'article')}" if articles != len(files) else "")
+        print(f"{what}: {counts['valid']} valid, "
               f"{counts['invalid']} invalid, {counts['unusable']} unusable")
     return worst

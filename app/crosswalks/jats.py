@@ -1,16 +1,18 @@
 """The ``jats`` format: the stored article itself, moved into a JATS namespace as PMC does.
 
-OAI-PMH only admits a namespaced payload, and the official JATS XSDs have no namespace, so a
+OAI-PMH only admits a namespaced payload, and the official JATS schemas have no namespace, so a
 bare ``<article>`` breaks the envelope while PMC's namespaced article matches no published
-schema. Here the payload is put in :data:`NS` and validated against a namespaced schema derived
-at start-up from the official JATS 1.3 Journal Publishing XSD: the driver and elements files
-get that target and default namespace, and ``module-ali.xsd`` imports it and qualifies its one
-reference back to ``license-ref-model``. Nothing else changes, so the derived schema accepts
-exactly what the official one does, in the namespace. The derived files go to a per-user cache
-folder (never into the repository) and the service publishes them at :data:`SCHEMA_PATH`.
+schema. Here the payload is put in :data:`NS`, the JATS 1.3 Archiving and Interchange namespace
+PMC uses, and validated against a namespaced XSD derived at start-up from the official JATS 1.3
+Archiving DTD (with MathML 3) by :mod:`app.jats.dtd_to_xsd`: Archiving is the loosest JATS tag
+set, so every article valid in Publishing or Authoring is valid in it. No official Archiving XSD
+exists. The derived files go to a per-user cache folder (never into the repository), named by a
+hash of the DTD files and of the conversion code, and the service publishes them at
+:data:`SCHEMA_PATH`.
 
-A record that is not valid against it (Archiving-only elements, a Publishing requirement it
-misses) is not disseminated as ``jats``: :func:`render` raises :class:`CrosswalkError`.
+Older markup is first brought forward to 1.3 by :mod:`app.jats.upgrade` (on a copy). A
+record that is still not valid against the schema is not disseminated as ``jats``:
+:func:`render` raises :class:`CrosswalkError` with the schema's first complaints.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import copy
 import functools
 import hashlib
 import html.entities
+import inspect
 import os
 import shutil
 import tempfile
@@ -31,9 +34,11 @@ from lxml import etree
 from app.config import DEFAULT_SCHEMA_DIR, ENV_PREFIX, Settings
 from app.crosswalks.common import XSI
 from app.crosswalks.registry import CrosswalkError, Document, MetadataFormat, RenderContext
+from app.jats import dtd_to_xsd
 from app.jats.text import MML_NS, XLINK_NS, is_jats_namespace, local, xml_safe
+from app.jats.upgrade import upgrade
 
-NS = "https://jats.nlm.nih.gov/ns/publishing/1.3/"
+NS = "https://jats.nlm.nih.gov/ns/archiving/1.3/"
 ALI = "http://www.niso.org/schemas/ali/1.0/"
 XML = "http://www.w3.org/XML/1998/namespace"
 OASIS = "http://docs.oasis-open.org/ns/oasis-exchange/table"
@@ -41,12 +46,17 @@ OASIS = "http://docs.oasis-open.org/ns/oasis-exchange/table"
 # carry them unbound ("xlink:href" as a plain name), and they are bound here.
 KNOWN_PREFIXES = {"xlink": XLINK_NS, "mml": MML_NS, "ali": ALI, "xsi": XSI, "oasis": OASIS}
 
-SOURCE_DIR = "jats-1.3/publishing"
-DRIVER = "JATS-journalpublishing1-3-mathml3.xsd"
-ELEMENTS = "JATS-journalpublishing1-3-mathml3-elements.xsd"
-ALI_MODULE = "standard-modules/module-ali.xsd"
-SCHEMA_PATH = "/schemas/jats-ns-1.3/"
-DERIVATION = "1"  # bump when the derivation below changes, so cached copies are rebuilt
+TAG_SET = "JATS 1.3 Archiving and Interchange (MathML 3, OASIS tables)"
+SOURCE_DIR = "dtd/archiving-1.3"
+# The variant with both XHTML and OASIS tables: the loosest official Archiving 1.3 DTD.
+SOURCE_DTD = f"{SOURCE_DIR}/JATS-archive-oasis-article1-3-mathml3.dtd"
+DRIVER = "JATS-archive-oasis-article1-3-mathml3.xsd"
+# One schema document per namespace the DTD uses (an XSD has one target namespace).
+FILES = {NS: DRIVER, MML_NS: "mathml3.xsd", ALI: "ali.xsd", XLINK_NS: "xlink.xsd",
+         XML: "xml.xsd", OASIS: "oasis-exchange.xsd"}
+PREFIXES = {"mml": MML_NS, "ali": ALI, "xlink": XLINK_NS, "oasis": OASIS}
+SCHEMA_PATH = "/schemas/jats-archiving-ns-1.3/"
+DERIVATION = "2"  # bump when the derivation below changes, so cached copies are rebuilt
 
 _compiled: dict[Path, etree.XMLSchema] = {}
 _compiled_for: dict[Path | str, etree.XMLSchema] = {}
@@ -55,32 +65,7 @@ _validate_lock = threading.Lock()
 
 
 class SchemaDerivationError(RuntimeError):
-    """The official files no longer look as the derivation expects (a different release)."""
-
-
-def _replace_once(text: str, old: str, new: str, name: str) -> str:
-    if text.count(old) != 1:
-        raise SchemaDerivationError(
-            f"{name}: expected exactly one {old!r} in the official file, found {text.count(old)}"
-        )
-    return text.replace(old, new)
-
-
-def _namespaced(text: str, name: str) -> str:
-    """The schema start tag with the JATS target namespace, also as the default namespace, so
-    the file's unprefixed references resolve to its own components."""
-    return _replace_once(
-        text, "<xsd:schema ", f'<xsd:schema targetNamespace="{NS}" xmlns="{NS}" ', name
-    )
-
-
-def _ali(text: str) -> str:
-    """module-ali refers to the no-namespace ``license-ref-model``: import and qualify it."""
-    text = _replace_once(text, "<xsd:schema ", f'<xsd:schema xmlns:jats="{NS}" ', ALI_MODULE)
-    text = _replace_once(text, "<xsd:import/>", f'<xsd:import namespace="{NS}"/>', ALI_MODULE)
-    return _replace_once(
-        text, 'ref="license-ref-model"', 'ref="jats:license-ref-model"', ALI_MODULE
-    )
+    """The official DTD is missing or declares what the conversion cannot express."""
 
 
 def _cache_root() -> Path:
@@ -93,33 +78,45 @@ def _cache_root() -> Path:
     return root
 
 
+def _inputs_digest(source: Path) -> str:
+    """A hash of everything the derived schema depends on: the DTD with all its modules, the
+    namespace, and the conversion code itself."""
+    parts = [DERIVATION, NS, SOURCE_DTD, repr(sorted(FILES.items())),
+             inspect.getsource(dtd_to_xsd)]
+    digest = hashlib.sha256("\0".join(parts).encode())
+    for path in sorted(p for p in source.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(source)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def derive(schema_dir: Path) -> dict[str, bytes]:
+    """The namespaced schema documents written from the official Archiving DTD (uncached)."""
+    driver = Path(schema_dir) / SOURCE_DTD
+    if not driver.is_file():
+        raise SchemaDerivationError(f"official JATS DTD missing: {driver}")
+    try:
+        dtd = etree.DTD(str(driver))
+        return dtd_to_xsd.convert(dtd, NS, PREFIXES, FILES)
+    except (etree.DTDParseError, dtd_to_xsd.ConversionError) as exc:
+        raise SchemaDerivationError(f"{driver}: {exc}") from exc
+
+
 def derived_schema_dir(schema_dir: Path) -> Path:
     """The folder holding the namespaced JATS schema, derived on first use from the official
-    files in ``schema_dir`` and reused while they stay the same."""
+    DTD in ``schema_dir`` and reused while its inputs stay the same."""
     source = Path(schema_dir) / SOURCE_DIR
-    texts = {}
-    for name in (DRIVER, ELEMENTS, ALI_MODULE):
-        path = source / name
-        if not path.is_file():
-            raise SchemaDerivationError(f"official JATS schema file missing: {path}")
-        texts[name] = path.read_text(encoding="utf-8")
-    digest = hashlib.sha256(
-        "\0".join([DERIVATION, NS, *texts.values()]).encode("utf-8")
-    ).hexdigest()[:16]
-    target = _cache_root() / f"jats-ns-1.3-{digest}"
+    if not (Path(schema_dir) / SOURCE_DTD).is_file():
+        raise SchemaDerivationError(f"official JATS DTD missing: {Path(schema_dir) / SOURCE_DTD}")
+    target = _cache_root() / f"jats-archiving-ns-1.3-{_inputs_digest(source)}"
     if (target / DRIVER).is_file():
         return target
     work = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=target.parent))
     try:
         tree = work / "xsd"
-        shutil.copytree(source, tree)
-        for name, text in (
-            (DRIVER, _namespaced(texts[DRIVER], DRIVER)),
-            (ELEMENTS, _namespaced(texts[ELEMENTS], ELEMENTS)),
-            (ALI_MODULE, _ali(texts[ALI_MODULE])),
-        ):
-            (tree / name).chmod(0o644)
-            (tree / name).write_text(text, encoding="utf-8")
+        tree.mkdir()
+        for name, data in derive(schema_dir).items():
+            (tree / name).write_bytes(data)
+        tree.chmod(0o755)
         try:
             tree.rename(target)
         except OSError:
@@ -247,7 +244,7 @@ def render(document: Document, context: RenderContext) -> bytes:
     )
     if article is None:
         raise CrosswalkError("the document holds no <article> element")
-    payload = to_namespace(article)
+    payload = to_namespace(upgrade(article)[0])
     location = FORMAT.schema_url(context.public_url or Settings.public_url)
     payload.set(f"{{{XSI}}}schemaLocation", f"{NS} {location}")
     data = etree.tostring(payload, encoding="utf-8")
@@ -269,7 +266,7 @@ def render(document: Document, context: RenderContext) -> bytes:
         shown = "; ".join(f"line {e.line}: {e.message}" for e in errors[:3])
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
         raise CrosswalkError(
-            "the article is not valid against the JATS 1.3 Journal Publishing schema "
+            f"the article is not valid against the {TAG_SET} schema "
             f"(in the {NS} namespace), so it cannot be given as jats: {shown}{more}"
         )
     return data
@@ -279,7 +276,7 @@ FORMAT = MetadataFormat(
     prefix="jats",
     namespace=NS,
     schema_location=SCHEMA_PATH + DRIVER,
-    schema_file=f"{SOURCE_DIR}/{DRIVER}",
+    schema_file=SOURCE_DTD,
     render=render,
     schema_loader=derived_schema,
 )

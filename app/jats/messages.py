@@ -45,6 +45,11 @@ EXPLANATIONS: dict[str, str] = {
     "unknown-doctype": "The DOCTYPE names a DTD that is not one of the official JATS/NLM DTDs "
                        "we hold, so the document was checked against the JATS Publishing XSD "
                        "instead. Nothing was fetched from the network.",
+    "namespaced": "The article is in a JATS namespace (as OAI-PMH providers give it); it was "
+                  "taken out of the namespace and checked against the official DTD of the tag "
+                  "set and version the namespace names.",
+    "many-articles": "The file is an OAI-PMH response holding several JATS articles; each one "
+                     "is checked on its own.",
     "version-fallback": "The document is checked against an XSD (it has no DOCTYPE, or one we "
                         "do not hold) and its dtd-version is not one with a published JATS "
                         "Publishing XSD here (1.3, 1.4), so the newest one was used.",

@@ -18,6 +18,7 @@ from lxml import etree
 
 from app.jats.columns import derive_columns
 from app.jats.messages import EXPLANATIONS, Problem, describe
+from app.jats.namespaced import unwrap
 from app.jats.parsing import DEFAULT_MAX_BYTES, Parsed, parse, size_problem, unknown_doctype
 from app.jats.schemas import (
     JATS_PUBLISHING_XSD,
@@ -157,6 +158,41 @@ def validate(data: bytes, *, filename: str | None = None,
     """Well-formedness, then the official schema the document declares; never raises for
     bad input: every problem is in the report, with the best column known for it (libxml2
     gives validity errors none; `column_derived` marks the ones worked out from the source)."""
+    reports = validate_each(data, filename=filename, schemas=schemas, max_bytes=max_bytes)
+    if len(reports) == 1:
+        return reports[0]
+    shown = ", ".join(r.filename or "" for r in reports[:3]) + (", ..." if len(reports) > 3
+                                                                 else "")
+    return ValidationReport(False, False, filename=filename, errors=[Problem(
+        "many-articles", f"This OAI-PMH response holds {len(reports)} JATS articles ({shown}); "
+        "give one article at a time here, or check them all with 'jats-oai validate'.")])
+
+
+def validate_each(data: bytes, *, filename: str | None = None,
+                  schemas: SchemaDirectory | None = None,
+                  max_bytes: int | None = None) -> list[ValidationReport]:
+    """One report per article: a JATS file, an article in a JATS namespace, or each article
+    of an OAI-PMH response (GetRecord, ListRecords) taken out of its namespace."""
+    if schemas is None:
+        schemas = _defaults()[0]
+    pieces = unwrap(bytes(data), schemas) if size_problem(len(data), max_bytes or
+                                                          _defaults()[1]) is None else None
+    if not pieces:  # an ordinary file, or a response with no JATS article in it
+        return [_checked(data, filename=filename, schemas=schemas, max_bytes=max_bytes)]
+    reports = []
+    for piece in pieces:
+        name = f"{filename or 'input'}#{piece.identifier}" if piece.identifier else filename
+        report = _checked(piece.data, filename=name, schemas=schemas, max_bytes=max_bytes)
+        report.errors.insert(0, Problem(
+            "namespaced", f"The article is in the namespace {piece.namespace}; it was checked "
+            f"without it against the DTD {piece.public_id or 'its DOCTYPE names'}.",
+            severity="note"))
+        reports.append(report)
+    return reports
+
+
+def _checked(data: bytes, *, filename: str | None, schemas: SchemaDirectory | None,
+             max_bytes: int | None) -> ValidationReport:
     report = _validate(data, filename=filename, schemas=schemas, max_bytes=max_bytes)
     if report.errors and report.tree is not None:
         derive_columns(report.errors, bytes(data), report.tree)
@@ -197,7 +233,22 @@ def _validate(data: bytes, *, filename: str | None, schemas: SchemaDirectory | N
 def validate_file(path: Path | str, *, schemas: SchemaDirectory | None = None,
                   max_bytes: int | None = None) -> ValidationReport:
     """Validate a file; its size is checked before a byte of it is read."""
-    path = Path(path)
+    data = _read(Path(path), max_bytes)
+    if isinstance(data, ValidationReport):
+        return data
+    return validate(data, filename=str(path), schemas=schemas, max_bytes=max_bytes)
+
+
+def validate_file_each(path: Path | str, *, schemas: SchemaDirectory | None = None,
+                       max_bytes: int | None = None) -> list[ValidationReport]:
+    """One report per article of a file (an OAI-PMH response may hold many)."""
+    data = _read(Path(path), max_bytes)
+    if isinstance(data, ValidationReport):
+        return [data]
+    return validate_each(data, filename=str(path), schemas=schemas, max_bytes=max_bytes)
+
+
+def _read(path: Path, max_bytes: int | None) -> bytes | ValidationReport:
     if max_bytes is None:
         max_bytes = _defaults()[1]
     try:
@@ -206,11 +257,10 @@ def validate_file(path: Path | str, *, schemas: SchemaDirectory | None = None,
         if too_big:
             return ValidationReport(False, False, errors=[too_big], filename=str(path))
         with path.open("rb") as fh:
-            data = fh.read(max_bytes + 1)
+            return fh.read(max_bytes + 1)
     except OSError as exc:
         return ValidationReport(False, False, filename=str(path), errors=[Problem(
             "unreadable", _unreadable(exc), raw=str(exc))])
-    return validate(data, filename=str(path), schemas=schemas, max_bytes=max_bytes)
 
 
 def _unreadable(exc: OSError) -> str:
