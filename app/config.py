@@ -14,7 +14,11 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE_DIR = REPO_ROOT / "instance"
-DEFAULT_SCHEMA_DIR = REPO_ROOT.parent / "shared" / "schemas"
+#: A prepared copy of the official schemas beside the repository is used as is when present;
+#: otherwise `jats-oai schemas fetch` downloads them into the instance folder.
+SHARED_SCHEMA_DIR = REPO_ROOT.parent / "shared" / "schemas"
+FETCHED_SCHEMA_DIR = DEFAULT_INSTANCE_DIR / "schemas"
+DEFAULT_SCHEMA_DIR = SHARED_SCHEMA_DIR if SHARED_SCHEMA_DIR.is_dir() else FETCHED_SCHEMA_DIR
 ENV_PREFIX = "JATS_OAI_"
 
 
@@ -32,6 +36,7 @@ class Settings:
     public_url: str = "http://127.0.0.1:5000"
     oai_base_url: str = ""
     schema_dir: Path = DEFAULT_SCHEMA_DIR
+    schema_mirror: str = ""
     instance_dir: Path = DEFAULT_INSTANCE_DIR
     database_url: str = ""
     records_dir: Path = REPO_ROOT / "records"

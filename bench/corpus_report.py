@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from app.config import load_settings
+from app.config import REPO_ROOT, load_settings
 from app.jats.messages import EXPLANATIONS, explain
 from app.jats.schemas import schema_directory
 from app.jats.validation import validate_file
@@ -27,7 +27,7 @@ def _md(text: str) -> str:
 def main() -> None:
     settings = load_settings()
     schemas = schema_directory(settings.schema_dir)
-    corpus = settings.schema_dir.parent / "corpus"
+    corpus = REPO_ROOT.parent / "shared" / "corpus"
     files = sorted(corpus.rglob("*.xml"))
     per_schema: dict[str, Counter[str]] = defaultdict(Counter)
     kind_files: Counter[str] = Counter()

@@ -13,6 +13,7 @@ COMMANDS: tuple[str, ...] = (
     "app.cli.convert",
     "app.cli.records",
     "app.cli.store",
+    "app.cli.schemas",
 )
 
 
@@ -35,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     from app.jats.schemas import SchemaMissingError, schema_directory
 
     try:
-        schema_directory(load_settings().schema_dir).check()
+        if getattr(args, "needs_schemas", True):
+            schema_directory(load_settings().schema_dir).check()
     except (SettingsError, SchemaMissingError) as exc:
         print(f"jats-oai: {exc}", file=sys.stderr)
         return 2

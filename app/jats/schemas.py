@@ -45,8 +45,9 @@ class SchemaMissingError(RuntimeError):
         hint = f" ({role})" if role else ""
         where = f"; the official copy is published at {url}" if url else ""
         super().__init__(
-            f"schema file missing: {path}{hint}. Set JATS_OAI_SCHEMA_DIR to the folder "
-            f"that holds the official schemas (see schemas/README.md){where}"
+            f"schema file missing: {path}{hint}. Run 'jats-oai schemas fetch' to download "
+            f"the official schemas, or set JATS_OAI_SCHEMA_DIR to a folder that holds them "
+            f"(see schemas/README.md){where}"
         )
 
 
