@@ -20,11 +20,11 @@ setup: $(BIN)/.installed
 schemas: setup
 	$(BIN)/jats-oai schemas fetch
 
-# Links baked into rendered records point at the address `make run` serves on.
-run: export JATS_OAI_PUBLIC_URL ?= http://$(HOST):$(PORT)
+# gunicorn, one worker per CPU, access log on stdout; Ctrl-C stops it, SIGHUP reloads it.
+# The first run writes instance/config.toml (public URL, store) that every command reads.
+# A file of records/ that is not valid JATS is reported and left out; the others are served.
 run: schemas
-	$(BIN)/jats-oai records load --full records
-	$(BIN)/jats-oai serve --host $(HOST) --port $(PORT)
+	$(BIN)/jats-oai serve --host $(HOST) --port $(PORT) --load records --access-log -
 
 lint: setup
 	$(BIN)/ruff check .

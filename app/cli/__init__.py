@@ -14,6 +14,7 @@ COMMANDS: tuple[str, ...] = (
     "app.cli.records",
     "app.cli.store",
     "app.cli.schemas",
+    "app.cli.instance",
 )
 
 

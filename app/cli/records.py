@@ -25,6 +25,7 @@ from app.cli.database import open_configured_store
 from app.cli.progress import ProgressBar
 from app.config import Settings, load_settings
 from app.ingest import Prepared, content_hash, journal_settings, prepare, store_draft
+from app.rejections import Rejection, read_rejections, record_rejections
 from app.store.base import RecordDraft, SetInfo, Store
 
 ACTOR = "records load"
@@ -52,6 +53,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     load.add_argument("-v", "--verbose", action="store_true", help="print one line per change")
     load.set_defaults(func=_load)
+    status = sub.add_parser(
+        "status",
+        help="how many records are served, the files the last loads rejected and why, and "
+        "what still keeps harvesters away",
+    )
+    status.add_argument("-v", "--verbose", action="store_true",
+                        help="every problem of each rejected file, not only the first")
+    status.set_defaults(func=_status)
     export = sub.add_parser("export", help="write every live record's JATS back as files")
     export.add_argument("path", type=Path, help="the folder to write into")
     export.set_defaults(func=_export)
@@ -72,10 +81,22 @@ class LoadReport:
     rejected: list[str] = field(default_factory=list)
     #: Why: ``file:line:col: message`` lines, often several per rejected file.
     problems: list[str] = field(default_factory=list)
+    #: One per rejected file: its full path, the first problem and how many there are.
+    rejections: list[Rejection] = field(default_factory=list)
+    #: Records stored without some format (``file: prefix left out: why``).
+    left_out: list[str] = field(default_factory=list)
 
-    def reject(self, path: Path, lines: Iterable[str]) -> None:
+    def reject(self, path: Path, lines: Iterable[str]) -> Rejection:
+        lines = list(lines)
         self.rejected.append(_shown(path))
         self.problems.extend(lines)
+        first = lines[0] if lines else "rejected"
+        prefix = _shown(path) + ":"
+        if first.startswith(prefix):
+            first = first[len(prefix):].removeprefix("0:0: ")
+        rejection = Rejection(str(path), first, max(1, len(lines)))
+        self.rejections.append(rejection)
+        return rejection
 
     def line(self) -> str:
         return (
@@ -163,13 +184,17 @@ def load_folder(
 
     for outcome in _prepared(todo, settings, journals, jobs):
         bar.step()
-        for note in outcome.left_out:
-            bar.message(note)
+        report.left_out.extend(outcome.left_out)
+        if verbose:
+            for note in outcome.left_out:
+                bar.message(note)
         if outcome.draft is None:
             rejected_origins.add(str(outcome.path))
-            report.reject(outcome.path, outcome.errors)
-            for line in outcome.errors:
-                bar.message(line)
+            rejection = report.reject(outcome.path, outcome.errors)
+            bar.message(_rejection_line(rejection))
+            if verbose:
+                for line in outcome.errors[1:]:
+                    bar.message("    " + line)
             continue
         draft = outcome.draft
         if draft.identifier in seen:
@@ -178,8 +203,7 @@ def load_folder(
                 f"{_shown(seen[draft.identifier])}; one file per record"
             )
             rejected_origins.add(str(outcome.path))
-            report.reject(outcome.path, [line])
-            bar.message(line)
+            bar.message(_rejection_line(report.reject(outcome.path, [line])))
             continue
         seen[draft.identifier] = outcome.path
         existed = store.header(draft.identifier)
@@ -194,6 +218,12 @@ def load_folder(
             out.write(f"{kind} {draft.identifier} {_shown(outcome.path)}\n")
             out.flush()
     bar.close()
+    if report.left_out and not verbose:
+        err.write(
+            f"{len(report.left_out)} records stored without a format they are not valid for "
+            "(--verbose names them and why)\n"
+        )
+    record_rejections(settings.instance_dir, str(root), report.rejections)
 
     for identifier, origin, _ in store.iter_loaded(prefix):
         if identifier in seen or origin in rejected_origins:
@@ -205,6 +235,12 @@ def load_folder(
         if verbose:
             out.write(f"withdrawn {identifier} {origin}\n")
     return report
+
+
+def _rejection_line(rejection: Rejection) -> str:
+    """``path:line:col: first problem (and N more problems)``: one line per refused file."""
+    return "rejected " + Rejection(_shown(Path(rejection.path)), rejection.first_problem,
+                                   rejection.problems).line()
 
 
 class JournalsError(Exception):
@@ -281,6 +317,32 @@ def _load(args: argparse.Namespace) -> int:
             "'jats-oai store compact' so that harvests read them in order"
         )
     return 1 if report.rejected else 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from app.cli.serve import report_state
+    from app.jats.validation import validate_file
+
+    settings = load_settings()
+    store = open_configured_store(settings)
+    try:
+        live = sum(1 for _ in store.iter_identifiers())
+    finally:
+        store.close()
+    print(f"{live} records served from {settings.effective_database_url}")
+    rejected = read_rejections(settings.instance_dir)
+    if not rejected:
+        print("no file was rejected by the last loads")
+    report_state(settings)
+    if args.verbose:
+        for item in rejected:
+            path = Path(item.path)
+            if not path.is_file():
+                continue
+            print(f"{_shown(path)}:")
+            for problem in validate_file(path).errors:
+                print(f"    {problem.line or 0}:{problem.column or 0}: {problem.message}")
+    return 0
 
 
 def export_path(root: Path, identifier: str) -> Path:
