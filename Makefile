@@ -29,8 +29,10 @@ run: schemas
 lint: setup
 	$(BIN)/ruff check .
 
+# Chromium and a throw-away PostgreSQL cluster are provisioned for the run (see the script),
+# so the suite runs against SQLite and PostgreSQL alike.
 test: schemas lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	PYTHON_BIN=$(BIN)/python scripts/with-test-services $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python -m bench
