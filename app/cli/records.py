@@ -355,14 +355,40 @@ def export_path(root: Path, identifier: str) -> Path:
     return root.joinpath(*parts).with_name(parts[-1] + ".xml")
 
 
-def export_store(store: Store, root: Path) -> int:
-    """Write every live record's source, byte for byte; returns how many were written."""
+def layout_path(root: Path, identifier: str, summary: dict[str, object] | None) -> Path:
+    """Where the records/ layout puts an article: ``<series>/<year>/<issue>/<article>.xml``
+    (records/README.md); the identifier as a path when the record lacks series or year."""
+    summary = summary or {}
+    series, year = summary.get("series"), summary.get("year")
+    if not series or not year:
+        return export_path(root, identifier)
+    issue, volume = summary.get("issue"), summary.get("volume")
+    folder = "no-issue"
+    if issue:
+        number = str(issue).zfill(2) if str(issue).isdigit() else str(issue)
+        folder = f"v{volume}-{number}" if volume else number
+    rest = identifier.removeprefix(f"{series}/")
+    if rest == identifier or "/" in rest:
+        rest = f"p{summary['fpage']}" if summary.get("fpage") else identifier.rsplit("/", 1)[-1]
+    return export_path(root, f"{series}/{year}/{folder}/{rest}")
+
+
+def export_store(store: Store, root: Path, source_root: Path | None = None) -> int:
+    """Write every live record's source, byte for byte, where it was loaded from under
+    ``source_root`` (else where the records/ layout puts it), so that the folder loads back
+    to the same collection; returns how many were written."""
     count = 0
-    for identifier, _ in store.iter_identifiers():
+    base = source_root.resolve() if source_root is not None else None
+    for identifier, origin in store.iter_identifiers():
         data = store.source(identifier)
         if data is None:
             continue
-        target = export_path(root, identifier)
+        target = None
+        if origin and base is not None and Path(origin).is_relative_to(base):
+            relative = Path(origin).relative_to(base)
+            target = export_path(root, relative.with_suffix("").as_posix())
+        if target is None:
+            target = layout_path(root, identifier, store.summary(identifier))
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         tmp.write_bytes(data)
@@ -375,7 +401,7 @@ def _export(args: argparse.Namespace) -> int:
     settings = load_settings()
     store = open_configured_store(settings)
     try:
-        count = export_store(store, args.path)
+        count = export_store(store, args.path, settings.records_dir)
     finally:
         store.close()
     print(f"{count} records written to {args.path}")
