@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import http.client
 import shutil
+import signal
 import subprocess
+import time
 import urllib.request
 from pathlib import Path
 
@@ -153,3 +155,31 @@ def test_signed_in_librarians_see_the_rejected_files(tmp_path: Path, store_url: 
         assert "/srv/records/history/2023/04/bad.xml" in page
         assert "&lt;front&gt; lacks journal-meta" in page
         assert "admin_email is a placeholder" in page
+
+
+@pytest.mark.server
+@pytest.mark.slow
+def test_sighup_replaces_the_gunicorn_workers_without_stopping_the_service(
+    tmp_path: Path,
+) -> None:
+    server = start_server(tmp_path / "instance", f"sqlite:///{tmp_path / 'store.sqlite3'}",
+                          workers=2)
+    try:
+        before = _workers(server)
+        assert len(before) == 2
+        server.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (set(_workers(server)) & set(before)
+                                               or len(_workers(server)) != 2):
+            time.sleep(0.2)
+        assert not set(_workers(server)) & set(before), "the old workers are still there"
+        with urllib.request.urlopen(f"{server.oai_url}?verb=Identify", timeout=30) as answer:
+            assert answer.status == 200
+        assert server.process.poll() is None
+    finally:
+        server.stop()
+
+
+def _workers(server: RunningServer) -> list[int]:
+    children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
+    return [int(pid) for pid in children.read_text().split()]

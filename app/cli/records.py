@@ -51,7 +51,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "changing public_url or editing journals.toml (records whose sets or payloads change "
         "get a new datestamp)",
     )
-    load.add_argument("-v", "--verbose", action="store_true", help="print one line per change")
+    load.add_argument("-v", "--verbose", action="store_true",
+                      help="one line per change, every problem of a rejected file, and the "
+                      "formats each record was stored without")
+    load.add_argument("--progress", action="store_true",
+                      help="show the progress bar even when stderr is not a terminal")
     load.set_defaults(func=_load)
     status = sub.add_parser(
         "status",
@@ -302,7 +306,7 @@ def _load(args: argparse.Namespace) -> int:
             store=store,
             jobs=args.jobs,
             verbose=args.verbose,
-            progress=sys.stderr.isatty(),
+            progress=args.progress or sys.stderr.isatty(),
             full=args.full,
         )
     except JournalsError as exc:
