@@ -161,8 +161,11 @@ def load_folder(
     verbose: bool = False,
     progress: bool = False,
     full: bool = False,
+    quiet: bool = False,
 ) -> LoadReport:
-    """Bring the store in line with ``root`` (a folder or one file); see the module doc."""
+    """Bring the store in line with ``root`` (a folder or one file); see the module doc.
+
+    ``quiet``: no line per rejected file (the caller reports ``LoadReport.rejections``)."""
     out = out or sys.stdout
     err = err or sys.stderr
     root = root.resolve()
@@ -195,7 +198,8 @@ def load_folder(
         if outcome.draft is None:
             rejected_origins.add(str(outcome.path))
             rejection = report.reject(outcome.path, outcome.errors)
-            bar.message(_rejection_line(rejection))
+            if not quiet:
+                bar.message(_rejection_line(rejection))
             if verbose:
                 for line in outcome.errors[1:]:
                     bar.message("    " + line)
@@ -207,7 +211,9 @@ def load_folder(
                 f"{_shown(seen[draft.identifier])}; one file per record"
             )
             rejected_origins.add(str(outcome.path))
-            bar.message(_rejection_line(report.reject(outcome.path, [line])))
+            rejection = report.reject(outcome.path, [line])
+            if not quiet:
+                bar.message(_rejection_line(rejection))
             continue
         seen[draft.identifier] = outcome.path
         existed = store.header(draft.identifier)
@@ -222,7 +228,7 @@ def load_folder(
             out.write(f"{kind} {draft.identifier} {_shown(outcome.path)}\n")
             out.flush()
     bar.close()
-    if report.left_out and not verbose:
+    if report.left_out and not verbose and not quiet:
         err.write(
             f"{len(report.left_out)} records stored without a format they are not valid for "
             "(--verbose names them and why)\n"

@@ -108,7 +108,7 @@ def _load_first(settings: Settings, root: Path) -> None:
     store = open_configured_store(settings)
     try:
         report = load_folder(root.resolve(), settings=settings, store=store,
-                             progress=sys.stderr.isatty())
+                             progress=sys.stderr.isatty(), quiet=True)
     except JournalsError as exc:
         print(f"jats-oai serve: {exc}; serving the store as it is", file=sys.stderr)
         return
