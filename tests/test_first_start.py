@@ -10,6 +10,7 @@ import signal
 import subprocess
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -164,14 +165,11 @@ def test_sighup_replaces_the_gunicorn_workers_without_stopping_the_service(
     server = start_server(tmp_path / "instance", f"sqlite:///{tmp_path / 'store.sqlite3'}",
                           workers=2)
     try:
-        before = _workers(server)
-        assert len(before) == 2
+        before = _until(lambda: _workers(server), lambda pids: len(pids) == 2)
         server.process.send_signal(signal.SIGHUP)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and (set(_workers(server)) & set(before)
-                                               or len(_workers(server)) != 2):
-            time.sleep(0.2)
-        assert not set(_workers(server)) & set(before), "the old workers are still there"
+        after = _until(lambda: _workers(server),
+                       lambda pids: len(pids) == 2 and not set(pids) & set(before))
+        assert not set(after) & set(before), "the old workers are still there"
         with urllib.request.urlopen(f"{server.oai_url}?verb=Identify", timeout=30) as answer:
             assert answer.status == 200
         assert server.process.poll() is None
@@ -182,3 +180,14 @@ def test_sighup_replaces_the_gunicorn_workers_without_stopping_the_service(
 def _workers(server: RunningServer) -> list[int]:
     children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
     return [int(pid) for pid in children.read_text().split()]
+
+
+def _until(get: Callable[[], list[int]], done: Callable[[list[int]], bool]) -> list[int]:
+    """Poll for up to a minute (workers start and stop in their own time)."""
+    deadline = time.monotonic() + 60
+    value = get()
+    while not done(value) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        value = get()
+    assert done(value), value
+    return value
