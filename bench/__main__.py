@@ -46,6 +46,8 @@ BENCHMARKS = (
               ("--records", "2000", "--puts", "100")),
     Benchmark("harvest", "full ListRecords harvests through the real server vs the yardstick",
               ("--records", "2000", "--loaded", "500", "--repeat", "2")),
+    Benchmark("first_run", "`make run` on a fresh clone without ../shared until Identify answers",
+              ("--clones", "1")),
 )
 
 
