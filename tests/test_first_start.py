@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from app.cli import main
 from app.config import load_settings, readiness, write_instance_file
 from app.rejections import Rejection, read_rejections, record_rejections
 from app.store import open_store
@@ -22,7 +23,8 @@ from tests.server import RunningServer, command, server_env, start_server
 from tests.web_support import web_app
 
 SEED = Path("history/2023/04/5763.xml")
-BROKEN = b'<article dtd-version="1.3"><front><article-meta/></front></article>'
+BROKEN = (b'<article dtd-version="1.3"><front><article-meta/></front>'
+          b"<body><p><no-such/></p></body></article>")  # two problems
 
 
 @pytest.fixture
@@ -191,3 +193,26 @@ def _until(get: Callable[[], list[int]], done: Callable[[list[int]], bool]) -> l
         value = get()
     assert done(value), value
     return value
+
+
+def test_a_load_says_in_plain_words_one_line_per_rejected_file(
+    tmp_path: Path, records_with_a_bad_file: Path, corpus_dir: Path,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    for path in sorted((corpus_dir / "jats-real").glob("*.xml"))[:6]:
+        shutil.copy(path, records_with_a_bad_file / path.name)
+    monkeypatch.setenv("JATS_OAI_INSTANCE_DIR", str(tmp_path / "instance"))
+    monkeypatch.delenv("JATS_OAI_DATABASE_URL", raising=False)
+    assert main(["records", "load", str(records_with_a_bad_file)]) == 1
+    err = capsys.readouterr().err
+    assert "{http" not in err, "raw libxml2 names reach the user"
+    rejected = [line for line in err.splitlines() if line.startswith("rejected ")]
+    assert len(rejected) == 2, err
+    assert len(err.splitlines()) <= 3, err  # and at most one line about left-out formats
+
+    assert main(["records", "load", "--full", "--verbose", str(records_with_a_bad_file)]) == 1
+    verbose = capsys.readouterr()
+    problems = sum(r.problems for r in read_rejections(tmp_path / "instance"))
+    assert problems > len(rejected)  # the broken article has more than one
+    assert len(verbose.err.splitlines()) >= problems  # every problem, with --verbose
+    assert "unchanged" in verbose.out
