@@ -2,10 +2,10 @@
 
 The application is built once before anything listens, so a missing schema or an unreachable
 store stops the command with a clear message instead of failing on the first request.
-gunicorn forks its workers after the master has compiled every JATS schema, so each worker
-has them before it accepts a request; each opens its own store connections, and resumption
-tokens are stateless, so any worker continues any harvest. SIGHUP replaces the workers
-gracefully. ``--load PATH`` first brings the store in line with a folder: a file it
+gunicorn forks its workers after the master has compiled the JATS XSDs (seconds each), so
+each worker has them before it accepts a request; each opens its own store connections,
+and resumption tokens are stateless, so any worker continues any harvest. SIGHUP replaces
+the workers gracefully. ``--load PATH`` first brings the store in line with a folder: a file it
 rejects is reported and left out, never a reason not to serve the others.
 """
 
@@ -140,7 +140,7 @@ def _relative(item: Rejection) -> Rejection:
 
 
 def _warm_up(settings: Settings) -> None:
-    """Compile every JATS schema in the gunicorn master: the workers it forks inherit them."""
+    """Compile the JATS XSDs in the gunicorn master: the workers it forks inherit them."""
     from app.jats.schemas import schema_directory
 
     try:

@@ -273,13 +273,10 @@ class SchemaDirectory:
         return self.cached(("dtd", found), lambda: etree.DTD(str(found)))
 
     def warm_up(self) -> None:
-        """Compile the JATS Publishing XSDs and the DTDs the catalog names, before requests
-        come: compiling the XSD on a first upload would keep that librarian waiting seconds."""
+        """Compile the JATS Publishing XSDs before requests come: seconds each, which a first
+        upload would otherwise wait. The DTDs (tens of ms, but 7 MB each compiled) stay lazy."""
         for version in JATS_PUBLISHING_XSD:
             self.jats_xsd(version)
-        for path in sorted(set(self.catalog.public.values())):
-            if path.is_file():
-                self.dtd(path)
 
     def dtd_for(self, public_id: str | None, system_id: str | None) -> Path | None:
         """The official DTD a DOCTYPE names, through the catalog; None when we lack it."""
