@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: setup run test lint bench fuzz clean
+.PHONY: setup schemas run test lint bench fuzz clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,17 +15,24 @@ $(BIN)/.installed: pyproject.toml
 
 setup: $(BIN)/.installed
 
-# Links baked into rendered records point at the address `make run` serves on.
-run: export JATS_OAI_PUBLIC_URL ?= http://$(HOST):$(PORT)
-run: setup
-	$(BIN)/jats-oai records load --full records
-	$(BIN)/jats-oai serve --host $(HOST) --port $(PORT)
+# The official schemas, downloaded once and checked against schemas/manifest.json (a second
+# run downloads nothing; ../shared/schemas beside the repository is used as is).
+schemas: setup
+	$(BIN)/jats-oai schemas fetch
+
+# gunicorn, one worker per CPU, access log on stdout; Ctrl-C stops it, SIGHUP reloads it.
+# The first run writes instance/config.toml (public URL, store) that every command reads.
+# A file of records/ that is not valid JATS is reported and left out; the others are served.
+run: schemas
+	$(BIN)/jats-oai serve --host $(HOST) --port $(PORT) --load records --access-log -
 
 lint: setup
 	$(BIN)/ruff check .
 
-test: setup lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+# Chromium and a throw-away PostgreSQL cluster are provisioned for the run (see the script),
+# so the suite runs against SQLite and PostgreSQL alike.
+test: schemas lint
+	PYTHON_BIN=$(BIN)/python scripts/with-test-services $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python -m bench

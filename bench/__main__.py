@@ -50,6 +50,8 @@ BENCHMARKS = (
               ("--records", "2000", "--loaded", "500", "--repeat", "2")),
     Benchmark("import_oai", "OAI-PMH import from a local OJS-like endpoint, and a rerun",
               ("--records", "2000", "--repeat", "1")),
+    Benchmark("first_run", "`make run` on a fresh clone without ../shared until Identify answers",
+              ("--clones", "1")),
 )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from app.config import load_settings
+from app.config import REPO_ROOT, load_settings
 from app.crosswalks import jats
 from app.crosswalks.registry import CrosswalkError, Document, RenderContext
 from app.jats.article import read_article
@@ -31,7 +31,7 @@ def _md(text: str) -> str:
 def main() -> None:
     settings = load_settings()
     schemas = schema_directory(settings.schema_dir)
-    corpus = settings.schema_dir.parent / "corpus"
+    corpus = REPO_ROOT.parent / "shared" / "corpus"
     files = sorted(corpus.rglob("*.xml"))
     per_schema: dict[str, Counter[str]] = defaultdict(Counter)
     kind_files: Counter[str] = Counter()

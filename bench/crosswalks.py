@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="profile read_article over the corpus and print the top functions")
     args = parser.parse_args(argv)
     settings = load_settings()
-    corpus = settings.schema_dir.parent / "corpus"
+    corpus = REPO_ROOT.parent / "shared" / "corpus"
     files = sorted((REPO_ROOT / "records").rglob("*.xml")) + sorted(corpus.rglob("*.xml"))
 
     if args.profile:

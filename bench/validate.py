@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--skip-corpus", action="store_true")
     args = parser.parse_args(argv)
     settings = load_settings()
-    corpus = settings.schema_dir.parent / "corpus"
+    corpus = REPO_ROOT.parent / "shared" / "corpus"
     sets = [("seed (records/)", sorted((REPO_ROOT / "records").rglob("*.xml"))),
             ("XSD-valid (tests/data)", sorted((REPO_ROOT / "tests" / "data").glob("*.xml"))),
             ("corpus", sorted(corpus.rglob("*.xml")))]

@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
 
     samples: list[tuple[str, bytes]] = [("seed", SEED.read_bytes())]
-    corpus = settings.schema_dir.parent / "corpus"
+    corpus = REPO_ROOT.parent / "shared" / "corpus"
     samples += [(p.name, p.read_bytes()) for p in sorted(corpus.rglob("*.xml"))
                 if p.stat().st_size >= 500 * 1024]
     samples.append(("seed grown to 1 MB", _grown_seed(1024 * 1024)))

@@ -17,6 +17,7 @@ from app.store import open_store
 from app.store.base import Store
 from tests.factories import Clock
 from tests.oai_helpers import Repository, sample_records
+from tests.schema_mirror import lay_out_mirror, serve_folder
 from tests.server import RunningServer, start_server
 
 
@@ -26,12 +27,35 @@ def schema_dir() -> Path:
     return load_settings().schema_dir
 
 
+#: Development material beside the repository (schemas, corpus, seeds); never copied into it.
+SHARED_DIR = REPO_ROOT.parent / "shared"
+
+
 @pytest.fixture(scope="session")
-def corpus_dir(schema_dir: Path) -> Path:
-    """Real publishers' JATS, kept beside the schemas and never copied into the repository."""
-    path = schema_dir.parent / "corpus"
+def shared_dir() -> Path:
+    assert SHARED_DIR.is_dir(), f"the development material is missing: {SHARED_DIR}"
+    return SHARED_DIR
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(shared_dir: Path) -> Path:
+    """Real publishers' JATS, kept in ../shared and never copied into the repository."""
+    path = shared_dir / "corpus"
     assert path.is_dir(), f"the JATS corpus is missing: {path}"
     return path
+
+
+@pytest.fixture(scope="session")
+def schema_mirror_dir(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A mirror of the official schemas (`<host>/<path>`), laid out from ../shared/schemas."""
+    return lay_out_mirror(shared_dir / "schemas", tmp_path_factory.mktemp("mirror"))
+
+
+@pytest.fixture(scope="session")
+def schema_mirror(schema_mirror_dir: Path) -> Iterator[str]:
+    """The base URL of that mirror, served by a real HTTP server on 127.0.0.1."""
+    with serve_folder(schema_mirror_dir) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

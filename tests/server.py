@@ -129,6 +129,7 @@ def start_server(
     *,
     workers: int = 1,
     access_log: bool = False,
+    serve_args: list[str] | None = None,
     **settings: object,
 ) -> RunningServer:
     """Start ``jats-oai serve`` and wait until it answers; settings become JATS_OAI_* vars."""
@@ -137,7 +138,9 @@ def start_server(
     url = f"http://127.0.0.1:{port}"
     env = server_env(instance_dir, database_url, url, **settings)
     log_path = instance_dir / f"server-{port}.log"
-    args = ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    args = ["serve", "--host", "127.0.0.1", "--port", str(port)]
+    args += ["--dev"] if workers == 1 else ["--workers", str(workers)]
+    args += serve_args or []
     access_path = instance_dir / f"access-{port}.log" if access_log else None
     if access_path is not None:
         args += ["--access-log", str(access_path)]

@@ -24,7 +24,7 @@ from app.jats.model import Affiliation, Article, Contributor, LangText, PubDate
 from app.jats.validation import validate_file
 
 SEED = REPO_ROOT / "records" / "history" / "2023" / "04" / "5763.xml"
-CORPUS = load_settings().schema_dir.parent / "corpus" / "jats-real"
+CORPUS = REPO_ROOT.parent / "shared" / "corpus" / "jats-real"
 CYRILLIC = CORPUS.parent / "jats-cyrillic"  # Ukrainian and Russian metadata
 FILES = [SEED, *sorted(CORPUS.glob("*.xml")), *sorted(CYRILLIC.glob("*.xml"))]
 MAY_DECLINE = {"jats"}

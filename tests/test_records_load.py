@@ -22,6 +22,7 @@ from app.cli import main
 from app.cli.records import LoadReport, export_path, export_store, load_folder
 from app.config import Settings
 from app.ingest import Prepared, commit, prepare
+from app.store import open_store
 from app.store.base import Store, Window
 from bench.generate import iter_records
 from tests.factories import Clock
@@ -220,12 +221,29 @@ def test_export_writes_every_live_record_back_byte_for_byte(
     (folder / SEED).unlink()
     load(folder, store_settings, store)
     out = tmp_path / "export"
-    assert export_store(store, out) == 5
-    originals = {p.read_bytes() for p in xml_files(folder)}
-    exported = xml_files(out)
-    assert {p.read_bytes() for p in exported} == originals
-    for identifier, _ in store.iter_identifiers():
-        assert export_path(out, identifier).read_bytes() == store.source(identifier)
+    assert export_store(store, out, folder) == 5
+    originals = {p.relative_to(folder): p.read_bytes() for p in xml_files(folder)}
+    assert {p.relative_to(out): p.read_bytes() for p in xml_files(out)} == originals
+
+
+def test_export_gives_back_the_records_layout_it_was_loaded_from(
+    folder: Path, tmp_path: Path, store_settings: Settings, store: Store
+) -> None:
+    """records/README.md: ``<series>/<year>/<issue>/<article>.xml``, also for a record
+    whose file is not under the records folder (deposited, or loaded from elsewhere)."""
+    load(folder, store_settings, store)
+    out = tmp_path / "export"
+    export_store(store, out)
+    assert (out / "history" / "2023" / "04" / "5763.xml").read_bytes() == (
+        folder / SEED).read_bytes()
+    again = open_store(f"sqlite:///{tmp_path / 'again.sqlite3'}")
+    try:
+        load(out, store_settings, again)
+        assert {i for i, _ in again.iter_identifiers()} == {i for i, _ in store.iter_identifiers()}
+        for identifier, _ in store.iter_identifiers():
+            assert again.source(identifier) == store.source(identifier)
+    finally:
+        again.close()
 
 
 def test_export_paths_stay_inside_the_folder(tmp_path: Path) -> None:

@@ -14,6 +14,8 @@ COMMANDS: tuple[str, ...] = (
     "app.cli.records",
     "app.cli.store",
     "app.cli.importing",
+    "app.cli.schemas",
+    "app.cli.instance",
 )
 
 
@@ -36,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     from app.jats.schemas import SchemaMissingError, schema_directory
 
     try:
-        schema_directory(load_settings().schema_dir).check()
+        if getattr(args, "needs_schemas", True):
+            schema_directory(load_settings().schema_dir).check()
     except (SettingsError, SchemaMissingError) as exc:
         print(f"jats-oai: {exc}", file=sys.stderr)
         return 2

@@ -26,6 +26,7 @@ from app.cli.progress import ProgressBar
 from app.cli.record_status import status_lines
 from app.config import Settings, load_settings
 from app.ingest import Prepared, content_hash, journal_settings, prepare, store_draft
+from app.rejections import Rejection, read_rejections, record_rejections
 from app.store.base import RecordDraft, SetInfo, Store
 
 ACTOR = "records load"
@@ -56,11 +57,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="confirm a load that withdraws more than max_withdraw_percent of the collection "
         "(default 10%%) or that finds the folder empty",
     )
-    load.add_argument("-v", "--verbose", action="store_true", help="print one line per change")
+    load.add_argument("-v", "--verbose", action="store_true",
+                      help="one line per change, every problem of a rejected file, and the "
+                      "formats each record was stored without")
+    load.add_argument("--progress", action="store_true",
+                      help="show the progress bar even when stderr is not a terminal")
     load.set_defaults(func=_load)
     status = sub.add_parser(
-        "status", help="list the records not given in every metadata format, with the reason",
+        "status",
+        help="how many records are served, the files the last loads rejected and why, and "
+        "what still keeps harvesters away",
     )
+    status.add_argument("-v", "--verbose", action="store_true",
+                        help="every problem of each rejected file, not only the first")
     status.set_defaults(func=_status)
     export = sub.add_parser("export", help="write every live record's JATS back as files")
     export.add_argument("path", type=Path, help="the folder to write into")
@@ -82,10 +91,22 @@ class LoadReport:
     rejected: list[str] = field(default_factory=list)
     #: Why: ``file:line:col: message`` lines, often several per rejected file.
     problems: list[str] = field(default_factory=list)
+    #: One per rejected file: its full path, the first problem and how many there are.
+    rejections: list[Rejection] = field(default_factory=list)
+    #: Records stored without some format (``file: prefix left out: why``).
+    left_out: list[str] = field(default_factory=list)
 
-    def reject(self, path: Path, lines: Iterable[str]) -> None:
+    def reject(self, path: Path, lines: Iterable[str]) -> Rejection:
+        lines = list(lines)
         self.rejected.append(_shown(path))
         self.problems.extend(lines)
+        first = lines[0] if lines else "rejected"
+        prefix = _shown(path) + ":"
+        if first.startswith(prefix):
+            first = first[len(prefix):].removeprefix("0:0: ")
+        rejection = Rejection(str(path), first, max(1, len(lines)))
+        self.rejections.append(rejection)
+        return rejection
 
     def line(self) -> str:
         return (
@@ -146,10 +167,12 @@ def load_folder(
     verbose: bool = False,
     progress: bool = False,
     full: bool = False,
+    quiet: bool = False,
     allow_withdrawals: bool = False,
 ) -> LoadReport:
     """Bring the store in line with ``root`` (a folder or one file); see the module doc.
 
+    ``quiet``: no line per rejected file (the caller reports ``LoadReport.rejections``).
     Raises :class:`MassWithdrawal`, having withdrawn nothing, when the folder would withdraw
     more than ``max_withdraw_percent`` of the collection or is empty, unless
     ``allow_withdrawals``."""
@@ -178,13 +201,18 @@ def load_folder(
 
     for outcome in _prepared(todo, settings, journals, jobs):
         bar.step()
-        for note in outcome.left_out:
-            bar.message(note)
+        report.left_out.extend(outcome.left_out)
+        if verbose:
+            for note in outcome.left_out:
+                bar.message(note)
         if outcome.draft is None:
             rejected_origins.add(str(outcome.path))
-            report.reject(outcome.path, outcome.errors)
-            for line in outcome.errors:
-                bar.message(line)
+            rejection = report.reject(outcome.path, outcome.errors)
+            if not quiet:
+                bar.message(_rejection_line(rejection))
+            if verbose:
+                for line in outcome.errors[1:]:
+                    bar.message("    " + line)
             continue
         draft = outcome.draft
         if draft.identifier in seen:
@@ -193,8 +221,9 @@ def load_folder(
                 f"{_shown(seen[draft.identifier])}; one file per record"
             )
             rejected_origins.add(str(outcome.path))
-            report.reject(outcome.path, [line])
-            bar.message(line)
+            rejection = report.reject(outcome.path, [line])
+            if not quiet:
+                bar.message(_rejection_line(rejection))
             continue
         seen[draft.identifier] = outcome.path
         existed = store.header(draft.identifier)
@@ -209,6 +238,12 @@ def load_folder(
             out.write(f"{kind} {draft.identifier} {_shown(outcome.path)}\n")
             out.flush()
     bar.close()
+    if report.left_out and not verbose and not quiet:
+        err.write(
+            f"{len(report.left_out)} records stored without a format they are not valid for "
+            "(--verbose names them and why)\n"
+        )
+    record_rejections(settings.instance_dir, str(root), report.rejections)
 
     leaving = [
         (identifier, origin)
@@ -253,6 +288,12 @@ def check_withdrawals(
     total = sum(1 for _ in store.iter_identifiers())
     if files == 0 or count * 100 > settings.max_withdraw_percent * total:
         raise MassWithdrawal(count, total, files == 0)
+
+
+def _rejection_line(rejection: Rejection) -> str:
+    """``path:line:col: first problem (and N more problems)``: one line per refused file."""
+    return "rejected " + Rejection(_shown(Path(rejection.path)), rejection.first_problem,
+                                   rejection.problems).line()
 
 
 class JournalsError(Exception):
@@ -314,7 +355,7 @@ def _load(args: argparse.Namespace) -> int:
             store=store,
             jobs=args.jobs,
             verbose=args.verbose,
-            progress=sys.stderr.isatty(),
+            progress=args.progress or sys.stderr.isatty(),
             full=args.full,
             allow_withdrawals=args.allow_withdrawals,
         )
@@ -335,6 +376,34 @@ def _load(args: argparse.Namespace) -> int:
     return 1 if report.rejected else 0
 
 
+def _status(args: argparse.Namespace) -> int:
+    from app.cli.serve import report_state
+    from app.jats.validation import validate_file
+
+    settings = load_settings()
+    store = open_configured_store(settings)
+    try:
+        live = sum(1 for _ in store.iter_identifiers())
+        formats_lines = status_lines(store, settings)
+    finally:
+        store.close()
+    print(f"{live} records served from {settings.effective_database_url}")
+    print("\n".join(formats_lines))
+    rejected = read_rejections(settings.instance_dir)
+    if not rejected:
+        print("no file was rejected by the last loads")
+    report_state(settings)
+    if args.verbose:
+        for item in rejected:
+            path = Path(item.path)
+            if not path.is_file():
+                continue
+            print(f"{_shown(path)}:")
+            for problem in validate_file(path).errors:
+                print(f"    {problem.line or 0}:{problem.column or 0}: {problem.message}")
+    return 0
+
+
 def export_path(root: Path, identifier: str) -> Path:
     """Where a record is written: its identifier as a path, every part a safe file name."""
     parts = []
@@ -345,14 +414,40 @@ def export_path(root: Path, identifier: str) -> Path:
     return root.joinpath(*parts).with_name(parts[-1] + ".xml")
 
 
-def export_store(store: Store, root: Path) -> int:
-    """Write every live record's source, byte for byte; returns how many were written."""
+def layout_path(root: Path, identifier: str, summary: dict[str, object] | None) -> Path:
+    """Where the records/ layout puts an article: ``<series>/<year>/<issue>/<article>.xml``
+    (records/README.md); the identifier as a path when the record lacks series or year."""
+    summary = summary or {}
+    series, year = summary.get("series"), summary.get("year")
+    if not series or not year:
+        return export_path(root, identifier)
+    issue, volume = summary.get("issue"), summary.get("volume")
+    folder = "no-issue"
+    if issue:
+        number = str(issue).zfill(2) if str(issue).isdigit() else str(issue)
+        folder = f"v{volume}-{number}" if volume else number
+    rest = identifier.removeprefix(f"{series}/")
+    if rest == identifier or "/" in rest:
+        rest = f"p{summary['fpage']}" if summary.get("fpage") else identifier.rsplit("/", 1)[-1]
+    return export_path(root, f"{series}/{year}/{folder}/{rest}")
+
+
+def export_store(store: Store, root: Path, source_root: Path | None = None) -> int:
+    """Write every live record's source, byte for byte, where it was loaded from under
+    ``source_root`` (else where the records/ layout puts it), so that the folder loads back
+    to the same collection; returns how many were written."""
     count = 0
-    for identifier, _ in store.iter_identifiers():
+    base = source_root.resolve() if source_root is not None else None
+    for identifier, origin in store.iter_identifiers():
         data = store.source(identifier)
         if data is None:
             continue
-        target = export_path(root, identifier)
+        target = None
+        if origin and base is not None and Path(origin).is_relative_to(base):
+            relative = Path(origin).relative_to(base)
+            target = export_path(root, relative.with_suffix("").as_posix())
+        if target is None:
+            target = layout_path(root, identifier, store.summary(identifier))
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         tmp.write_bytes(data)
@@ -361,22 +456,11 @@ def export_store(store: Store, root: Path) -> int:
     return count
 
 
-def _status(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    store = open_configured_store(settings)
-    try:
-        lines = status_lines(store, settings)
-    finally:
-        store.close()
-    print("\n".join(lines))
-    return 0
-
-
 def _export(args: argparse.Namespace) -> int:
     settings = load_settings()
     store = open_configured_store(settings)
     try:
-        count = export_store(store, args.path)
+        count = export_store(store, args.path, settings.records_dir)
     finally:
         store.close()
     print(f"{count} records written to {args.path}")

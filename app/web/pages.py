@@ -251,4 +251,7 @@ def jats_download(local_id: str) -> Any:
     response.headers["Link"] = f'<{page}>; rel="describes"; type="text/html"'
     response.set_etag(store.content_hash(local_id) or "")
     response.last_modified = header.datestamp
-    return response.make_conditional(request)
+    response = response.make_conditional(request)
+    # make_conditional stamps a Date header, and every HTTP server sends its own: keep one
+    response.headers.pop("Date", None)
+    return response
