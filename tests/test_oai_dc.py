@@ -80,8 +80,8 @@ def test_seed_record(seed_root: etree._Element, schema: etree.XMLSchema) -> None
     assert texts(dc, "source") == [
         "Journal of the Belarusian State University. History iss.4 p.63-72"
     ]
-    # Not stated by the record and not set for the journal: no language, publisher or rights.
-    assert texts(dc, "language") == [] and texts(dc, "publisher") == []
+    # The language is the DTD's default for article/@xml:lang; no publisher is stated.
+    assert texts(dc, "language") == ["eng"] and texts(dc, "publisher") == []
     assert texts(dc, "rights") == []
 
 

@@ -132,7 +132,8 @@ def test_seed_description_subjects_and_no_invented_language(seed: etree._Element
     assert texts(seed, "datacite:subjects/datacite:subject") == [
         "new economic policy", "concession", "industrialisation", "USSR", "USA",
         "the Soviet-American economic cooperation"]
-    assert seed.find("dc:language", NS) is None  # the full text's language is not stated
+    # article/@xml:lang is not written, and the declared DTD's default is "en".
+    assert texts(seed, "dc:language") == ["eng"]
     assert seed.find("dc:publisher", NS) is None  # nor is the publisher
 
 

@@ -1,0 +1,149 @@
+"""What the formats say agrees with what the JATS says, field by field, in every language.
+
+Each test reads one point as an aggregator's metadata librarian would: the seed, real corpus
+files (named in each test), and small probe records for cases the corpus lacks. Guidelines:
+OpenAIRE Guidelines for Literature Repository Managers v3 (oai_dc) and for Literature
+Repositories v4 (oai_openaire), BCP 47 (RFC 5646) for ``xml:lang``, the COAR vocabularies
+and MARC 21 Bibliographic.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lxml import etree
+
+from app.crosswalks import marcxml, oai_dc, openaire
+from app.crosswalks.registry import Document, RenderContext
+from app.jats.article import read_article
+from app.jats.model import Article
+
+DC = "http://purl.org/dc/elements/1.1/"
+MARC = "http://www.loc.gov/MARC21/slim"
+NS = {"dc": DC, "datacite": openaire.DATACITE, "oaire": openaire.NS, "marc": MARC}
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
+SEED = Path("history/2023/04/5763.xml")
+
+
+def probe(meta: str, *, lang: str | None = "ru", article_type: str = "research-article",
+          doctype: bool = False) -> bytes:
+    """A small JATS 1.3 record around an ``article-meta`` body (journal and pages given)."""
+    head = ('<!DOCTYPE article PUBLIC "-//NLM//DTD JATS (Z39.96) Journal Archiving and '
+            'Interchange DTD with MathML3 v1.3 20210610//EN" '
+            '"https://jats.nlm.nih.gov/archiving/1.3/JATS-archivearticle1-3-mathml3.dtd">'
+            if doctype else "")
+    lang_attr = f' xml:lang="{lang}"' if lang else ""
+    return (
+        f'{head}<article xmlns:xlink="http://www.w3.org/1999/xlink" dtd-version="1.3"'
+        f' article-type="{article_type}"{lang_attr}><front><journal-meta>'
+        '<journal-id journal-id-type="publisher-id">probe</journal-id>'
+        '<journal-title-group><journal-title>Probe Journal</journal-title></journal-title-group>'
+        '</journal-meta><article-meta>' + meta + '</article-meta></front></article>'
+    ).encode()
+
+
+def read(data: bytes) -> tuple[etree._Element, Article]:
+    root = etree.fromstring(data, PARSER)
+    return root, read_article(root)
+
+
+def render(module: object, root: etree._Element, article: Article,
+           **context: object) -> etree._Element:
+    ctx = RenderContext(oai_identifier="oai:test:1", **context)  # type: ignore[arg-type]
+    return etree.fromstring(module.FORMAT.render(Document(root, article), ctx))  # type: ignore[attr-defined]
+
+
+def all_formats(root: etree._Element, article: Article,
+                **context: object) -> dict[str, etree._Element]:
+    return {m.FORMAT.prefix: render(m, root, article, **context)
+            for m in (oai_dc, openaire, marcxml)}
+
+
+def seed(records_dir: Path) -> tuple[etree._Element, Article]:
+    root = etree.parse(str(records_dir / SEED), PARSER).getroot()
+    return root, read_article(root)
+
+
+def corpus(corpus_dir: Path, name: str) -> tuple[etree._Element, Article]:
+    found = sorted(corpus_dir.glob(f"*/{name}"))
+    assert found, f"corpus file {name} is missing"
+    root = etree.parse(str(found[0]), PARSER).getroot()
+    return root, read_article(root)
+
+
+def langs(el: etree._Element, path: str) -> list[tuple[str | None, str]]:
+    return [(e.get(XML_LANG), e.text or "") for e in el.findall(path, NS)]
+
+
+def marc(record: etree._Element, tag: str, code: str) -> list[str]:
+    return [s.text or "" for f in record.findall(f"marc:datafield[@tag='{tag}']", NS)
+            for s in f.findall(f"marc:subfield[@code='{code}']", NS)]
+
+
+def control(record: etree._Element, tag: str) -> str:
+    return record.find(f"marc:controlfield[@tag='{tag}']", NS).text or ""
+
+
+# --- 1. languages ---------------------------------------------------------------------------
+
+TRANSLITERATED = probe(
+    '<title-group><article-title>Эволюция советско-американского сотрудничества</article-title>'
+    '<trans-title-group xml:lang="ru-Latn"><trans-title>Evolyutsiya sovetsko-amerikanskogo '
+    'sotrudnichestva</trans-title></trans-title-group>'
+    '<trans-title-group xml:lang="en"><trans-title>The evolution of Soviet-American '
+    'cooperation</trans-title></trans-title-group></title-group>'
+    '<pub-date pub-type="epub"><year>2023</year></pub-date><fpage>1</fpage><lpage>9</lpage>'
+    '<abstract><p>Статья рассматривает сотрудничество.</p></abstract>'
+    '<trans-abstract xml:lang="en"><p>The article examines cooperation.</p></trans-abstract>'
+)
+
+
+def test_a_transliteration_keeps_its_script_subtag_in_every_format() -> None:
+    """BCP 47: "ru-Latn" is a transliteration, never the Russian title; the Cyrillic title
+    keeps "ru" (inherited from article/@xml:lang)."""
+    root, article = read(TRANSLITERATED)
+    out = all_formats(root, article)
+    assert langs(out["oai_dc"], "dc:title") == [
+        ("ru", "Эволюция советско-американского сотрудничества"),
+        ("ru-Latn", "Evolyutsiya sovetsko-amerikanskogo sotrudnichestva"),
+        ("en", "The evolution of Soviet-American cooperation"),
+    ]
+    assert [lang for lang, _ in langs(out["oai_openaire"], "datacite:titles/datacite:title")] \
+        == ["ru", "ru-Latn", "en"]
+    # Only the language of the content is reduced to a code: ISO 639-3, MARC 041/008 639-2/B.
+    assert [e.text for e in out["oai_dc"].findall("dc:language", NS)] == ["rus"]
+    assert [e.text for e in out["oai_openaire"].findall("dc:language", NS)] == ["rus"]
+    assert control(out["marcxml"], "008")[35:38] == "rus"
+    assert marc(out["marcxml"], "041", "a") == ["rus"] and marc(out["marcxml"], "041", "b") == [
+        "rus", "eng"]
+
+
+def test_a_stated_region_subtag_survives(corpus_dir: Path) -> None:
+    """PMGP (pmgp-v2i1.e020118.xml): alt-title xml:lang="uk-UA" stays "uk-UA" in oai_dc and
+    OpenAIRE; dc:language is the article's "ukr"."""
+    root, article = corpus(corpus_dir, "pmgp-v2i1.e020118.xml")
+    out = all_formats(root, article)
+    assert ("uk-UA", article.titles[1].text) in langs(out["oai_dc"], "dc:title")
+    assert "uk-UA" in [lang for lang, _ in
+                       langs(out["oai_openaire"], "datacite:titles/datacite:title")]
+    assert [e.text for e in out["oai_dc"].findall("dc:language", NS)] == ["ukr"]
+
+
+def test_the_declared_dtd_default_gives_the_language(records_dir: Path) -> None:
+    """The seed writes no article/@xml:lang; the JATS 1.3 Archiving DTD its DOCTYPE names
+    declares the default "en" (read from that DTD), so every format says English."""
+    root, article = seed(records_dir)
+    assert root.get(XML_LANG) is None and article.lang == "en"
+    out = all_formats(root, article)
+    assert [e.text for e in out["oai_dc"].findall("dc:language", NS)] == ["eng"]
+    assert control(out["marcxml"], "008")[35:38] == "eng"
+
+
+def test_a_dtd_default_applies_only_where_a_dtd_is_declared() -> None:
+    meta = ('<title-group><article-title>Title</article-title></title-group>'
+            '<pub-date><year>2020</year></pub-date>')
+    assert read(probe(meta, lang=None, doctype=True))[1].lang == "en"
+    _root, bare = read(probe(meta, lang=None))  # no DOCTYPE: no DTD, so no default
+    assert bare.lang is None
+    assert read(probe(meta, lang="be", doctype=True))[1].lang == "be"  # stated wins
