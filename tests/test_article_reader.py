@@ -170,10 +170,11 @@ def test_structured_abstracts_and_keywords_per_language(read) -> None:
         ("en", "Proposal for a telehealth concept in the translational research model"),
     ]
     assert [x.lang for x in a.abstracts] == ["pt", "en"]
+    # Each section's title is kept as its label, the way PubMed shows structured abstracts.
     assert a.abstracts[0].text.startswith(
-        "OBJETIVO Rever relação conceitual entre telessaúde e pesquisa translacional."
+        "OBJETIVO: Rever relação conceitual entre telessaúde e pesquisa translacional. MÉTODOS: "
     )
-    assert a.abstracts[1].text.startswith("OBJECTIVE To review the conceptual relationship")
+    assert a.abstracts[1].text.startswith("OBJECTIVE: To review the conceptual relationship")
     assert [k.text for k in a.keywords if k.lang == "pt"] == [
         "Pesquisa Médica Translacional", "Pesquisa nos Serviços de Saúde",
         "Política de Pesquisa em Saúde", "Bancos de Leite", "Aleitamento Materno", "Revisão",

@@ -147,3 +147,38 @@ def test_a_dtd_default_applies_only_where_a_dtd_is_declared() -> None:
     _root, bare = read(probe(meta, lang=None))  # no DOCTYPE: no DTD, so no default
     assert bare.lang is None
     assert read(probe(meta, lang="be", doctype=True))[1].lang == "be"  # stated wins
+
+
+# --- 2. structured abstracts ----------------------------------------------------------------
+
+STRUCTURED = probe(
+    '<title-group><article-title>Structured</article-title></title-group>'
+    '<pub-date><year>2020</year></pub-date>'
+    '<abstract xml:lang="en"><title>Abstract</title>'
+    '<sec><title>Aim</title><p>To test structured abstracts.</p></sec>'
+    '<sec><title>Results:</title><p>Labels are kept.</p></sec>'
+    '<sec><p>An untitled closing section.</p></sec></abstract>',
+    lang="en",
+)
+LABELLED = ("Aim: To test structured abstracts. Results: Labels are kept. "
+            "An untitled closing section.")
+
+
+def test_each_section_title_is_a_label_in_every_format() -> None:
+    root, article = read(STRUCTURED)
+    out = all_formats(root, article)
+    assert langs(out["oai_dc"], "dc:description") == [("en", LABELLED)]
+    assert langs(out["oai_openaire"], "dc:description") == [("en", LABELLED)]
+    assert marc(out["marcxml"], "520", "a") == [LABELLED]
+
+
+def test_a_real_structured_abstract_keeps_its_labels(corpus_dir: Path) -> None:
+    """Revista de Saúde Pública (scielo-0034-8910-rsp-48-2-0347.xml): OBJETIVO, MÉTODOS,
+    RESULTADOS, CONCLUSÕES, and the English translation's OBJECTIVE, METHODS..."""
+    root, article = corpus(corpus_dir, "scielo-0034-8910-rsp-48-2-0347.xml")
+    (pt, en) = [text for _lang, text in
+                langs(render(oai_dc, root, article), "dc:description")]
+    for label in ("OBJETIVO:", "MÉTODOS:", "RESULTADOS:"):
+        assert label in pt
+    for label in ("OBJECTIVE:", "METHODS:", "RESULTS:"):
+        assert label in en
