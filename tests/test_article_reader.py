@@ -76,6 +76,8 @@ def test_seed_authors_with_shared_affiliation(seed: Article) -> None:
         assert (aff.institution, aff.city, aff.postal_code, aff.country, aff.country_code) == (
             "Belarusian State University", "Minsk", "220030", "Belarus", "BY"
         )
+        assert aff.address == "4 Niezaliezhnasci Avenue"
+        assert aff.name == "Belarusian State University" and aff.identifier is None
 
 
 def test_seed_issue_pages_date_and_rights(seed: Article) -> None:

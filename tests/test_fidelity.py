@@ -182,3 +182,39 @@ def test_a_real_structured_abstract_keeps_its_labels(corpus_dir: Path) -> None:
         assert label in pt
     for label in ("OBJECTIVE:", "METHODS:", "RESULTS:"):
         assert label in en
+
+
+# --- 4. affiliations ------------------------------------------------------------------------
+
+
+def test_the_seed_affiliation_is_the_institution_not_its_address(records_dir: Path) -> None:
+    """The seed's aff tags <institution>, <addr-line>, <city>, <postal-code> and <country>:
+    the name is the institution; the address is kept apart in the reading."""
+    root, article = seed(records_dir)
+    out = all_formats(root, article)
+    creator = out["oai_openaire"].find("datacite:creators/datacite:creator", NS)
+    assert [e.text for e in creator.findall("datacite:affiliation", NS)] == [
+        "Belarusian State University"]
+    assert marc(out["marcxml"], "100", "u") == ["Belarusian State University"]
+    assert marc(out["marcxml"], "700", "u") == ["Belarusian State University"]
+    aff = article.authors[0].affiliations[0]
+    assert (aff.address, aff.city, aff.postal_code, aff.country) == (
+        "4 Niezaliezhnasci Avenue", "Minsk", "220030", "Belarus")
+
+
+def test_a_ror_identifier_goes_with_the_institution(corpus_dir: Path) -> None:
+    """eLife 90747 (elife-90747.xml) tags ROR ids; SciELO Bragantia
+    (scielo-0006-8705-brag-81-e2022.xml) a bare one, given as its https://ror.org/ URL."""
+    root, article = corpus(corpus_dir, "elife-90747.xml")
+    creator = render(openaire, root, article).find("datacite:creators/datacite:creator", NS)
+    aff = creator.find("datacite:affiliation", NS)
+    assert aff.text == ("Lundquist Institute for Biomedical Innovation at the Harbor-UCLA "
+                        "Medical Center")
+    assert (aff.get("affiliationIdentifier"), aff.get("affiliationIdentifierScheme"),
+            aff.get("schemeURI")) == ("https://ror.org/04vq5kb54", "ROR", "https://ror.org/")
+    _root, scielo = corpus(corpus_dir, "scielo-0006-8705-brag-81-e2022.xml")
+    first = scielo.authors[0].affiliations[0]
+    assert first.identifier == ("https://ror.org/00987cb86", "ROR")
+    # The tagged parts, not the "original" line with its department and town.
+    assert first.name == ("Faculdade de Ciências Agronômicas, "
+                          "Universidade Estadual Paulista “Júlio de Mesquita Filho”")

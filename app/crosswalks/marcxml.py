@@ -105,7 +105,7 @@ def _name_field(tag_person: str, tag_group: str, person: Contributor) -> Field:
         made = _field(tag_person, ind1, " ", ("a", person.inverted_name))
     made.add("e", term)
     for aff in person.affiliations:
-        made.add("u", aff.text)
+        made.add("u", aff.name)  # the institution; the postal address has no place here
     orcid = orcid_id(person.orcid)
     if orcid:
         made.add("0", f"https://orcid.org/{orcid}")

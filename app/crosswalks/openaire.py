@@ -44,6 +44,8 @@ VERSION_OF_RECORD = ("http://purl.org/coar/version/c_970fb48d4fbd8a85", "VoR")
 # version "Submitted Manuscript Under Review": what oai_dc says of it with submittedVersion.
 PREPRINT = ("http://purl.org/coar/resource_type/c_816b", "preprint")
 SUBMITTED_VERSION = ("http://purl.org/coar/version/c_71e4c1898caa6e32", "SMUR")
+AFFILIATION_SCHEMES = {"ROR": "https://ror.org/", "ISNI": "https://isni.org/isni/",
+                       "Ringgold": None}
 ALTERNATE_IDS = {"doi": "DOI", "pmid": "PMID", "pmcid": "PMCID", "arxiv": "arXiv"}
 FULL_TEXT_TYPES = {".pdf": "application/pdf", ".epub": "application/epub+zip"}
 
@@ -123,8 +125,13 @@ def _creator(parent: etree._Element, person: Contributor, kind: str) -> None:
         _add(el, DATACITE, "nameIdentifier", orcid,
              nameIdentifierScheme="ORCID", schemeURI="https://orcid.org")
     for aff in person.affiliations:
-        if clean(aff.text):
-            _add(el, DATACITE, "affiliation", clean(aff.text))
+        if clean(aff.name):
+            # DataCite 4.3 affiliation: the institution, its identifier when the JATS tags one.
+            ident = aff.identifier
+            _add(el, DATACITE, "affiliation", clean(aff.name),
+                 affiliationIdentifier=ident[0] if ident else None,
+                 affiliationIdentifierScheme=ident[1] if ident else None,
+                 schemeURI=AFFILIATION_SCHEMES.get(ident[1]) if ident else None)
 
 
 def _titles(root: etree._Element, article: Article) -> None:

@@ -641,12 +641,7 @@ def _affiliation(aff: etree._Element, lang: str | None) -> Affiliation | None:
                                               and c.get("content-type") == "postal-code")),
         None,
     )
-    ror = next(
-        (text_of(i) for i in aff.iter()
-         if local(i.tag) == "institution-id" and (i.get("institution-id-type") or "").lower()
-         == "ror"),
-        None,
-    )
+    ids = _institution_ids(aff)
     text = original or _aff_line(aff)
     if not text:
         return None
@@ -661,8 +656,28 @@ def _affiliation(aff: etree._Element, lang: str | None) -> Affiliation | None:
         postal_code=postal,
         country=text_of(country_el).rstrip(".") if country_el is not None else None,
         country_code=(country_el.get("country") if country_el is not None else None) or None,
-        ror=ror,
+        ror=ids.get("ror"),
+        isni=ids.get("isni"),
+        ringgold=ids.get("ringgold"),
     )
+
+
+_BARE_ROR = re.compile(r"^0[a-z0-9]{6}[0-9]{2}$")
+
+
+def _institution_ids(aff: etree._Element) -> dict[str, str]:
+    """The first ``institution-id`` of each known type (ror, isni, ringgold), as tagged."""
+    out: dict[str, str] = {}
+    for el in aff.iter():
+        if local(el.tag) != "institution-id":
+            continue
+        kind = (el.get("institution-id-type") or "").strip().lower()
+        value = text_of(el)
+        if kind == "ror" and _BARE_ROR.match(value):
+            value = f"https://ror.org/{value}"  # the form ROR and DataCite give an identifier
+        if kind in ("ror", "isni", "ringgold") and value and kind not in out:
+            out[kind] = value
+    return out
 
 
 def _aff_line(aff: etree._Element) -> str:

@@ -31,6 +31,24 @@ class Affiliation:
     country: str | None = None
     country_code: str | None = None
     ror: str | None = None
+    isni: str | None = None
+    ringgold: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The institution as an affiliation names it (its department first, when tagged),
+        without the postal address; the whole line when the record tags no institution."""
+        return ", ".join(p for p in (self.department, self.institution) if p) or self.text
+
+    @property
+    def identifier(self) -> tuple[str, str] | None:
+        """The institution's identifier and its scheme ("ROR", "ISNI", "Ringgold"), the first
+        of those the record tags; None when it tags none."""
+        for value, scheme in ((self.ror, "ROR"), (self.isni, "ISNI"),
+                              (self.ringgold, "Ringgold")):
+            if value:
+                return value, scheme
+        return None
 
 
 @dataclass(frozen=True)
