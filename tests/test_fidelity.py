@@ -218,3 +218,55 @@ def test_a_ror_identifier_goes_with_the_institution(corpus_dir: Path) -> None:
     # The tagged parts, not the "original" line with its department and town.
     assert first.name == ("Faculdade de Ciências Agronômicas, "
                           "Universidade Estadual Paulista “Júlio de Mesquita Filho”")
+
+
+# --- 3. access and rights -------------------------------------------------------------------
+
+ACCESS = {
+    "open": ("http://purl.org/coar/access_right/c_abf2", "info:eu-repo/semantics/openAccess",
+             "0", "Open access"),
+    "embargoed": ("http://purl.org/coar/access_right/c_f1cf",
+                  "info:eu-repo/semantics/embargoedAccess", "1", "Embargoed"),
+    "restricted": ("http://purl.org/coar/access_right/c_16ec",
+                   "info:eu-repo/semantics/restrictedAccess", "1", "Access restricted"),
+    "metadata": ("http://purl.org/coar/access_right/c_14cb",
+                 "info:eu-repo/semantics/closedAccess", "1",
+                 "Full text not available from this repository"),
+}
+
+
+def stated_access(out: dict[str, etree._Element]) -> tuple[str | None, list[str], str, list[str]]:
+    rights = out["oai_openaire"].find("datacite:rights", NS)
+    access = [t.text for t in out["oai_dc"].findall("dc:rights", NS)
+              if (t.text or "").startswith("info:eu-repo/semantics/")]
+    field = out["marcxml"].find("marc:datafield[@tag='506']", NS)
+    return rights.get("rightsURI"), access, field.get("ind1"), marc(out["marcxml"], "506", "a")
+
+
+def test_the_seed_says_metadata_only_in_every_format(records_dir: Path) -> None:
+    """The seed and records/journals.toml state no access right: the formats agree on the
+    only thing the repository can vouch for, metadata only (nothing is called open)."""
+    root, article = seed(records_dir)
+    coar, dc, ind1, text = ACCESS["metadata"]
+    assert stated_access(all_formats(root, article)) == (coar, [dc], ind1, [text])
+
+
+def test_every_access_right_is_the_same_in_every_format(records_dir: Path) -> None:
+    root, article = seed(records_dir)
+    for right, (coar, dc, ind1, text) in ACCESS.items():
+        out = all_formats(root, article, default_access_right=right)
+        assert stated_access(out) == (coar, [dc], ind1, [text]), right
+
+
+def test_a_licence_url_is_given_wherever_the_jats_gives_one(corpus_dir: Path) -> None:
+    """eLife 90747 (elife-90747.xml): a CC BY licence, so open access, and its URL in
+    dc:rights, oaire:licenseCondition/@uri and MARC 540 $u."""
+    root, article = corpus(corpus_dir, "elife-90747.xml")
+    url = article.license_url
+    assert url and "creativecommons.org" in url
+    out = all_formats(root, article)
+    coar, dc, ind1, text = ACCESS["open"]
+    assert stated_access(out) == (coar, [dc], ind1, [text])
+    assert url in [t.text for t in out["oai_dc"].findall("dc:rights", NS)]
+    assert out["oai_openaire"].find("oaire:licenseCondition", NS).get("uri") == url
+    assert marc(out["marcxml"], "540", "u") == [url]

@@ -132,7 +132,9 @@ def test_seed_keywords_abstract_and_links(seed: etree._Element) -> None:
 def test_seed_claims_no_doi_licence_or_access(seed: etree._Element) -> None:
     assert fields(seed, "024") == []
     assert fields(seed, "540") == []
-    assert fields(seed, "506") == []  # the record and the journal say nothing
+    # The record and the journal say nothing: metadata only, as every other format says.
+    assert [sub(f, "a") for f in fields(seed, "506")] == [
+        ["Full text not available from this repository"]]
     assert [sub(f, "a") for f in fields(seed, "546")] == [["Text in English."]]
 
 
@@ -245,6 +247,7 @@ def test_nonfiling_characters(title: str, lang: str | None, skip: int) -> None:
         ("embargoed", "open", "1", "Embargoed"),
         ("restricted", None, "1", "Access restricted"),
         ("metadata", None, "1", "Full text not available from this repository"),
+        (None, None, "1", "Full text not available from this repository"),
     ],
 )
 def test_506_follows_the_record_then_the_journal(right: str | None, default: str | None,

@@ -82,7 +82,9 @@ def test_seed_record(seed_root: etree._Element, schema: etree.XMLSchema) -> None
     ]
     # The language is the DTD's default for article/@xml:lang; no publisher is stated.
     assert texts(dc, "language") == ["eng"] and texts(dc, "publisher") == []
-    assert texts(dc, "rights") == []
+    # Neither the record nor the journal states an access right: metadata only, as in
+    # oai_openaire (OpenAIRE v3 requires dc:rights of every record in the openaire set).
+    assert texts(dc, "rights") == ["info:eu-repo/semantics/closedAccess"]
 
 
 def test_access_right_from_the_journal_setting_when_the_record_is_silent(

@@ -99,6 +99,16 @@ def access_right(article: Article, context: RenderContext | None) -> str | None:
     return next((value for value in stated if value in ACCESS_RIGHTS), None)
 
 
+def rendered_access_right(article: Article, context: RenderContext | None) -> str:
+    """The one access right every format states for a record: what the record says, else the
+    journal's setting, else "metadata". OpenAIRE v4 makes Access Rights mandatory and v3's
+    ``openaire`` set requires ``dc:rights``; when nothing is stated, the only access this
+    repository can vouch for is to the metadata, so all formats say that and nothing more
+    (COAR "metadata only access", ``info:eu-repo/semantics/closedAccess``, MARC 506 restricted).
+    """
+    return access_right(article, context) or "metadata"
+
+
 def orcid_id(value: str | None) -> str | None:
     """The bare ORCID iD (0000-0002-1825-0097), whichever form the article carries, else None."""
     match = _ORCID.search(value.strip()) if value else None

@@ -16,13 +16,13 @@ from lxml import etree
 
 from app.crosswalks.common import (
     XSI,
-    access_right,
     article_renderer,
     clean,
     license_name,
     named,
     orcid_id,
     page_range,
+    rendered_access_right,
     subject_terms,
 )
 from app.crosswalks.registry import MetadataFormat, RenderContext
@@ -246,8 +246,8 @@ LEADER = "00000nab a22000007c 4500"
 c ISBD punctuation omitted; lengths and base address are left to the receiving system."""
 
 
-def _access_field(article: Article, context: RenderContext) -> Field | None:
-    right = access_right(article, context)
+def _access_field(article: Article, context: RenderContext) -> Field:
+    right = rendered_access_right(article, context)
     if right == "open":
         return _field("506", "0", " ", ("a", "Open access"),
                       ("f", "Unrestricted online access"), ("2", "star"))
@@ -258,9 +258,7 @@ def _access_field(article: Article, context: RenderContext) -> Field | None:
         return made
     if right == "restricted":
         return _field("506", "1", " ", ("a", "Access restricted"))
-    if right == "metadata":
-        return _field("506", "1", " ", ("a", "Full text not available from this repository"))
-    return None
+    return _field("506", "1", " ", ("a", "Full text not available from this repository"))
 
 
 def fields(article: Article, context: RenderContext) -> list[Field]:
@@ -297,9 +295,7 @@ def fields(article: Article, context: RenderContext) -> list[Field]:
 
     for abstract in article.abstracts:
         out.append(_field("520", "3", " ", ("a", abstract.text)))
-    access = _access_field(article, context)
-    if access is not None:
-        out.append(access)
+    out.append(_access_field(article, context))
     for statement in article.funding:
         out.append(_field("536", " ", " ", ("a", statement)))
     if article.license_url or article.license_text or article.copyright_statement:

@@ -13,11 +13,11 @@ from lxml import etree
 
 from app.crosswalks.common import (
     XSI,
-    access_right,
     append,
     article_renderer,
     clean,
     page_range,
+    rendered_access_right,
     subject_terms,
 )
 from app.crosswalks.registry import MetadataFormat, RenderContext
@@ -68,7 +68,7 @@ def build(article: Article, context: RenderContext) -> etree._Element:
     issued = article.issued
     if issued is not None:
         add("date", issued.iso)
-    access = access_right(article, context)
+    access = rendered_access_right(article, context)
     if access == "embargoed" and article.embargo_end:
         add("date", f"info:eu-repo/date/embargoEnd/{article.embargo_end}")
     preprint = (article.article_type or "").lower() == "preprint"
@@ -83,8 +83,7 @@ def build(article: Article, context: RenderContext) -> etree._Element:
         add("identifier", identifier)
     add("source", source_citation(article))
     add("language", iso639_3(article.lang))
-    if access:
-        add("rights", ACCESS_TERMS[access])
+    add("rights", ACCESS_TERMS[access])
     add("rights", article.license_url)
     return root
 

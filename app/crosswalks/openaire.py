@@ -19,6 +19,7 @@ from app.crosswalks.common import (
     license_name,
     named,
     orcid_id,
+    rendered_access_right,
     subject_terms,
 )
 from app.crosswalks.registry import MetadataFormat, RenderContext
@@ -236,7 +237,7 @@ def resource(article: Article, context: RenderContext) -> etree._Element:
     """The ``oaire:resource`` element for an article."""
     root = etree.Element(_q(NS, "resource"), nsmap=NSMAP)
     root.set(_q(XSI, "schemaLocation"), f"{NS} {SCHEMA_LOCATION}")
-    right = access_right(article, context) or "metadata"
+    right = rendered_access_right(article, context)
 
     _titles(root, article)
     _people(root, article)
