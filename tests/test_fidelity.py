@@ -270,3 +270,23 @@ def test_a_licence_url_is_given_wherever_the_jats_gives_one(corpus_dir: Path) ->
     assert url in [t.text for t in out["oai_dc"].findall("dc:rights", NS)]
     assert out["oai_openaire"].find("oaire:licenseCondition", NS).get("uri") == url
     assert marc(out["marcxml"], "540", "u") == [url]
+
+
+# --- 5. citation ----------------------------------------------------------------------------
+
+
+def test_the_seed_citation_has_title_year_issue_and_pages(records_dir: Path) -> None:
+    root, article = seed(records_dir)
+    dc = render(oai_dc, root, article)
+    # The seed states no ISSN: no second dc:source, and none is made up.
+    assert [e.text for e in dc.findall("dc:source", NS)] == [
+        "Journal of the Belarusian State University. History; 2023, No. 4; 63–72"]
+
+
+def test_a_citation_with_volume_and_the_issn_apart(corpus_dir: Path) -> None:
+    """Revista de Saúde Pública (scielo-0034-8910-rsp-48-2-0347.xml): volume 48, issue 2,
+    pages 347-356; each ISSN (print 0034-8910, electronic 1518-8787) its own dc:source."""
+    root, article = corpus(corpus_dir, "scielo-0034-8910-rsp-48-2-0347.xml")
+    dc = render(oai_dc, root, article)
+    assert [e.text for e in dc.findall("dc:source", NS)] == [
+        "Revista de Saúde Pública; 2014, Vol. 48, No. 2; 347–356", "0034-8910", "1518-8787"]
