@@ -290,3 +290,53 @@ def test_a_citation_with_volume_and_the_issn_apart(corpus_dir: Path) -> None:
     dc = render(oai_dc, root, article)
     assert [e.text for e in dc.findall("dc:source", NS)] == [
         "Revista de Saúde Pública; 2014, Vol. 48, No. 2; 347–356", "0034-8910", "1518-8787"]
+
+
+# --- 7. article types -----------------------------------------------------------------------
+
+KINDS = [
+    # corpus file, COAR concept (oai_openaire), info:eu-repo type (oai_dc), MARC 655 $a
+    ("plos-journal.pcbi.1000204.xml", "c_dcae04bc", "review", "Review article"),
+    ("elife-00351.xml", "c_ba08", "review", "Book review"),
+    ("elife-00270.xml", "c_b239", "contributionToPeriodical", "Editorial"),
+    ("elife-07586.xml", "c_3e5a", "contributionToPeriodical", "Correction"),
+    ("plos-journal.pmed.0030205.xml", "c_545b", "contributionToPeriodical",
+     "Letter to the editor"),
+    ("plos-journal.pcbi.0030158.xml", "c_3e5a", "contributionToPeriodical",
+     "Retraction notice"),
+    ("elife-preprint-84364-v2.xml", "c_816b", "preprint", "Preprint"),
+    ("scielo-0034-8910-rsp-48-2-0322.xml", "c_6501", "article",
+     "Journal article"),
+]
+
+
+def test_each_article_type_keeps_its_kind_in_every_format(corpus_dir: Path,
+                                                           schema_dir: Path) -> None:
+    """JATS article-type -> COAR Resource Types (oai_openaire), OpenAIRE v3 info:eu-repo
+    types (oai_dc), MARC 21 655 genre/form (source not specified, the COAR URI in $1); a
+    type with no mapping (rapid-communication) stays a journal article."""
+    for name, coar, eu_repo, genre in KINDS:
+        root, article = corpus(corpus_dir, name)
+        out = all_formats(root, article)
+        kind = out["oai_openaire"].find("oaire:resourceType", NS)
+        assert kind.get("uri") == f"http://purl.org/coar/resource_type/{coar}", name
+        assert openaire.FORMAT.schema(schema_dir).validate(out["oai_openaire"]), name
+        types = [t.text for t in out["oai_dc"].findall("dc:type", NS)]
+        assert types[0] == f"info:eu-repo/semantics/{eu_repo}", name
+        assert marc(out["marcxml"], "655", "a") == [genre], name
+        assert out["marcxml"].findtext("marc:leader", namespaces=NS)[6:8] == "ab"
+
+
+def test_reviews_are_coded_as_reviews_in_marc_008(corpus_dir: Path) -> None:
+    root, article = corpus(corpus_dir, "elife-00351.xml")  # a book review
+    assert control(render(marcxml, root, article), "008")[24] == "o"
+    root, article = corpus(corpus_dir, "elife-00270.xml")  # an editorial
+    assert control(render(marcxml, root, article), "008")[24] == " "
+
+
+def test_the_seed_states_no_type_and_is_a_journal_article(records_dir: Path) -> None:
+    root, article = seed(records_dir)
+    assert article.article_type is None
+    out = all_formats(root, article)
+    assert out["oai_openaire"].find("oaire:resourceType", NS).text == "journal article"
+    assert marc(out["marcxml"], "655", "a") == ["Journal article"]

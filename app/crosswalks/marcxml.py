@@ -23,6 +23,7 @@ from app.crosswalks.common import (
     orcid_id,
     page_range,
     rendered_access_right,
+    resource_kind,
     subject_terms,
 )
 from app.crosswalks.registry import MetadataFormat, RenderContext
@@ -229,7 +230,7 @@ def _fixed_008(article: Article) -> str:
         + " "                    # 20 undefined
         + "p"                    # 21 type of continuing resource: periodical
         + " o"                   # 22 form of original item, 23 form of item: online
-        + " "                    # 24 nature of entire work
+        + resource_kind(article).nature  # 24 nature of entire work ("o" reviews)
         + "   "                  # 25-27 nature of contents
         + "|"                    # 28 government publication: not coded
         + "0"                    # 29 conference publication: no
@@ -310,6 +311,9 @@ def fields(article: Article, context: RenderContext) -> list[Field]:
     note = _language_note(article)
     if note:
         out.append(_field("546", " ", " ", ("a", note)))
+
+    kind = resource_kind(article)
+    out.append(_field("655", " ", "4", ("a", kind.genre), ("1", kind.coar[0])))
 
     seen: set[str] = set()
     for term in subject_terms(article):

@@ -17,6 +17,7 @@ from app.crosswalks.common import (
     article_renderer,
     clean,
     rendered_access_right,
+    resource_kind,
     subject_terms,
 )
 from app.crosswalks.registry import MetadataFormat, RenderContext
@@ -70,12 +71,12 @@ def build(article: Article, context: RenderContext) -> etree._Element:
     access = rendered_access_right(article, context)
     if access == "embargoed" and article.embargo_end:
         add("date", f"info:eu-repo/date/embargoEnd/{article.embargo_end}")
-    preprint = (article.article_type or "").lower() == "preprint"
-    add("type", "info:eu-repo/semantics/preprint" if preprint else "info:eu-repo/semantics/article")
+    kind = resource_kind(article)
+    add("type", f"info:eu-repo/semantics/{kind.eu_repo}")
     add(
         "type",
         "info:eu-repo/semantics/submittedVersion"
-        if preprint
+        if kind.preprint
         else "info:eu-repo/semantics/publishedVersion",
     )
     for identifier in identifiers(article, context):

@@ -20,6 +20,7 @@ from app.crosswalks.common import (
     named,
     orcid_id,
     rendered_access_right,
+    resource_kind,
     subject_terms,
 )
 from app.crosswalks.registry import MetadataFormat, RenderContext
@@ -39,11 +40,9 @@ COAR_ACCESS_RIGHTS = {
     "restricted": ("http://purl.org/coar/access_right/c_16ec", "restricted access"),
     "metadata": ("http://purl.org/coar/access_right/c_14cb", "metadata only access"),
 }
-JOURNAL_ARTICLE = ("http://purl.org/coar/resource_type/c_6501", "journal article")
 VERSION_OF_RECORD = ("http://purl.org/coar/version/c_970fb48d4fbd8a85", "VoR")
-# A preprint (JATS article-type "preprint") is the COAR "preprint" resource type, in the JAV
-# version "Submitted Manuscript Under Review": what oai_dc says of it with submittedVersion.
-PREPRINT = ("http://purl.org/coar/resource_type/c_816b", "preprint")
+# A preprint (JATS article-type "preprint", COAR "preprint") is in the JAV version "Submitted
+# Manuscript Under Review": what oai_dc says of it with submittedVersion.
 SUBMITTED_VERSION = ("http://purl.org/coar/version/c_71e4c1898caa6e32", "SMUR")
 AFFILIATION_SCHEMES = {"ROR": "https://ror.org/", "ISNI": "https://isni.org/isni/",
                        "Ringgold": None}
@@ -249,10 +248,10 @@ def resource(article: Article, context: RenderContext) -> etree._Element:
         _add(root, DC, "language", language)
     if clean(article.publisher_name):
         _add(root, DC, "publisher", clean(article.publisher_name))
-    preprint = (article.article_type or "").lower() == "preprint"
-    kind, version = (PREPRINT, SUBMITTED_VERSION) if preprint else (
-        JOURNAL_ARTICLE, VERSION_OF_RECORD)
-    _add(root, NS, "resourceType", kind[1], resourceTypeGeneral="literature", uri=kind[0])
+    kind = resource_kind(article)
+    version = SUBMITTED_VERSION if kind.preprint else VERSION_OF_RECORD
+    _add(root, NS, "resourceType", kind.coar[1], resourceTypeGeneral="literature",
+         uri=kind.coar[0])
     for abstract in article.abstracts:
         if clean(abstract.text):
             _add(root, DC, "description", clean(abstract.text), lang=abstract.lang)
