@@ -340,3 +340,38 @@ def test_the_seed_states_no_type_and_is_a_journal_article(records_dir: Path) -> 
     out = all_formats(root, article)
     assert out["oai_openaire"].find("oaire:resourceType", NS).text == "journal article"
     assert marc(out["marcxml"], "655", "a") == ["Journal article"]
+
+
+# --- 9. publication date --------------------------------------------------------------------
+
+
+def test_without_a_pub_date_the_acceptance_date_is_issued(corpus_dir: Path) -> None:
+    """eLife POA 00012 (elife-poa_e00012.xml) has no pub-date; its history gives received
+    2012-05-04 and accepted 2012-11-29: the issued date is the acceptance, in every format,
+    and the record gets its issue set."""
+    from app.jats.identity import issue_spec
+
+    root, article = corpus(corpus_dir, "elife-poa_e00012.xml")
+    assert article.pub_dates == ()
+    assert (article.issued.iso, article.issued.kind) == ("2012-11-29", "accepted")
+    out = all_formats(root, article)
+    assert [e.text for e in out["oai_dc"].findall("dc:date", NS)] == ["2012-11-29"]
+    issued = out["oai_openaire"].find("datacite:dates/datacite:date[@dateType='Issued']", NS)
+    assert issued.text == "2012-11-29"
+    assert issue_spec(article) is not None and issue_spec(article).endswith(":2012")
+
+
+def test_a_publication_date_in_history_wins_over_acceptance() -> None:
+    meta = ('<title-group><article-title>Dated</article-title></title-group>'
+            '<history><date date-type="received"><day>02</day><month>01</month><year>2019'
+            '</year></date><date date-type="accepted"><day>03</day><month>05</month>'
+            '<year>2019</year></date><date date-type="pub"><month>07</month><year>2019</year>'
+            '</date></history>')
+    assert read(probe(meta))[1].issued.iso == "2019-07"
+    no_dates = '<title-group><article-title>Undated</article-title></title-group>'
+    assert read(probe(no_dates))[1].issued is None  # nothing is made up
+
+
+def test_the_seed_is_issued_in_its_pub_date_year(records_dir: Path) -> None:
+    _root, article = seed(records_dir)
+    assert (article.issued.iso, article.issued.kind) == ("2023", "pub")

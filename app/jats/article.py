@@ -156,6 +156,7 @@ def read_article(
         section=categories[0],
         article_ids=article_ids,
         pub_dates=_pub_dates(meta),
+        history_dates=_history_dates(meta),
         volume=_first_text(meta, "volume"),
         issue=_first_text(meta, "issue"),
         fpage=_first_text(meta, "fpage"),
@@ -723,6 +724,17 @@ def _pub_dates(meta: etree._Element) -> tuple[PubDate, ...]:
         kind = (el.get("pub-type") or el.get("date-type") or "").strip().lower() or None
         if kind in ("publication", "published"):
             kind = "pub"
+        date = _date(el, kind)
+        if date is not None and date not in out:
+            out.append(date)
+    return tuple(out)
+
+
+def _history_dates(meta: etree._Element) -> tuple[PubDate, ...]:
+    """The dates of ``history`` (received, accepted...), each with its ``date-type``."""
+    out: list[PubDate] = []
+    for el in _path(meta, "history/date"):
+        kind = (el.get("date-type") or "").strip().lower() or None
         date = _date(el, kind)
         if date is not None and date not in out:
             out.append(date)
