@@ -61,19 +61,25 @@ def journal_settings(path: Path) -> dict[str, dict[str, object]]:
         return tomllib.load(fh)
 
 
-def context_for(article: Article, settings: Settings) -> RenderContext:
-    """The render context of an article not being loaded (a preview, ``jats-oai convert``).
+def journals_for(settings: Settings) -> dict[str, dict[str, object]]:
+    """The journal settings of the records folder, for a preview.
 
     A ``journals.toml`` that cannot be read is logged and ignored here: a preview must not
     fail on it, whereas a load stops (``records load`` reports it).
     """
     path = Path(settings.records_dir) / "journals.toml"
     try:
-        journals = journal_settings(path)
+        return journal_settings(path)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         log.warning("%s cannot be read (%s); no journal setting applies", path, exc)
-        journals = {}
-    return render_context(article, settings, journals.get(series(article), {}))
+        return {}
+
+
+def context_for(article: Article, settings: Settings) -> RenderContext:
+    """The render context of an article not being loaded (a preview, ``jats-oai convert``)."""
+    journals = journals_for(settings)
+    return render_context(article, settings, journals.get(series(article, journals), {}),
+                          journals)
 
 
 def _reject(report: ValidationReport, kind: str, message: str) -> Rejected:
@@ -98,14 +104,17 @@ def journal_default_access(journal: Mapping[str, object]) -> str | None:
 
 
 def render_context(
-    article: Article, settings: Settings, journal: Mapping[str, object]
+    article: Article,
+    settings: Settings,
+    journal: Mapping[str, object],
+    journals: Mapping[str, Mapping[str, object]] | None = None,
 ) -> RenderContext:
     """Where a record is served from, as every crosswalk sees it.
 
     One builder for the loader, the deposit form, the preview and ``jats-oai convert``, so a
     preview shows exactly what a harvester will get once the record is stored.
     """
-    local = local_identifier(article)
+    local = local_identifier(article, journals)
     return RenderContext(
         oai_identifier=f"oai:{settings.repository_identifier}:{local}",
         landing_url=article.landing_page or article_url(settings, local),
@@ -145,10 +154,10 @@ def prepare(
         return _reject(report, "not-an-article", str(exc))
     if journals is None:
         journals = journal_settings(settings.records_dir / "journals.toml")
-    journal = journals.get(series(article), {})
-    context = render_context(article, settings, journal)
+    journal = journals.get(series(article, journals), {})
+    context = render_context(article, settings, journal, journals)
     access = article.access_right or context.default_access_right
-    identity = identify(article, access)
+    identity = identify(article, access, journals)
     sets = _named_sets(identity.sets, journal)
     ours = article_url(settings, identity.identifier)
     rendered, left_out = render_all(Document(report.root, article), context)
