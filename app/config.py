@@ -41,6 +41,7 @@ class Settings:
     token_lifetime_days: int = 7
     rate_limit_per_minute: int = 600
     trusted_proxies: int = 0
+    marc_organization_code: str = ""
 
     @property
     def effective_database_url(self) -> str:

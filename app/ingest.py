@@ -7,15 +7,19 @@ pure and can run in a worker process; :func:`commit` stores the result.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
+import time
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import quote
 
 from app.config import Settings
+from app.crosswalks.marcxml import FORMAT as MARC_FORMAT
+from app.crosswalks.marcxml import with_date_entered
 from app.crosswalks.registry import CrosswalkError, Document, RenderContext, formats
 from app.jats.article import ArticleError, read_article
 from app.jats.identity import identify, local_identifier, series
@@ -27,6 +31,7 @@ from app.store.base import PutResult, RecordDraft, SetInfo, Store
 
 log = logging.getLogger(__name__)
 
+MARC_PREFIX = MARC_FORMAT.prefix
 #: The format every OAI-PMH item must be available in (protocol section 3.4).
 REQUIRED_FORMAT = "oai_dc"
 
@@ -122,6 +127,7 @@ def render_context(
         default_access_right=journal_default_access(journal),
         public_url=settings.public_url,
         schema_dir=settings.schema_dir,
+        marc_organization_code=settings.marc_organization_code,
     )
 
 
@@ -239,7 +245,20 @@ def commit(store: Store, prepared: Prepared, *, actor: str) -> PutResult:
 def store_draft(
     store: Store, draft: RecordDraft, sets: tuple[SetInfo, ...], *, actor: str
 ) -> PutResult:
-    """Sets first, so every membership of a stored record has a name and a description."""
+    """Sets first, so every membership of a stored record has a name and a description.
+
+    MARC 008/00-05 is the date the record entered this catalogue: the store's first datestamp
+    of the record, or today for a new one; it is set here, where the store is known.
+    """
     for info in sets:
         store.put_set(info)
+    marc = draft.formats.get(MARC_PREFIX)
+    if marc is not None:
+        first = min((c.at for c in store.history(draft.identifier)), default=None)
+        clock = getattr(store, "clock", time.time)  # the clock the store stamps records by
+        entered = first or dt.datetime.fromtimestamp(clock(), dt.UTC)
+        day = entered.astimezone(dt.UTC).date()
+        dated = with_date_entered(marc, day)
+        if dated != marc:
+            draft = replace(draft, formats={**draft.formats, MARC_PREFIX: dated})
     return store.put(draft, actor=actor)

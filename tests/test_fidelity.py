@@ -9,14 +9,20 @@ and MARC 21 Bibliographic.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 from lxml import etree
 
+from app.config import Settings
 from app.crosswalks import marcxml, oai_dc, openaire
 from app.crosswalks.registry import Document, RenderContext
+from app.ingest import Prepared, prepare, render_context, store_draft
 from app.jats.article import read_article
-from app.jats.model import Article
+from app.jats.model import Affiliation, Article, Contributor, LangText
+from app.store.base import Store
+from tests.factories import Clock
 
 DC = "http://purl.org/dc/elements/1.1/"
 MARC = "http://www.loc.gov/MARC21/slim"
@@ -375,3 +381,84 @@ def test_a_publication_date_in_history_wins_over_acceptance() -> None:
 def test_the_seed_is_issued_in_its_pub_date_year(records_dir: Path) -> None:
     _root, article = seed(records_dir)
     assert (article.issued.iso, article.issued.kind) == ("2023", "pub")
+
+
+# --- 6. MARC 21 -----------------------------------------------------------------------------
+
+
+def test_008_starts_with_the_day_the_record_entered_the_catalogue(records_dir: Path) -> None:
+    """MARC 21 008/00-05 (yymmdd): the date entered on file, passed in the render context,
+    never the publication year with an invented "0101"."""
+    root, article = seed(records_dir)
+    record = render(marcxml, root, article, entered=dt.date(2024, 3, 4))
+    assert control(record, "008")[:6] == "240304"
+    assert control(record, "008")[6:11] == "s2023"  # the publication year stays in 07-10
+
+
+def test_the_store_keeps_the_first_datestamp_as_date_entered(
+    records_dir: Path, settings: Settings, store: Store, clock: Clock
+) -> None:
+    """Stored, 008/00-05 is the store's first datestamp of the record; re-rendering it later
+    (``records load --full``) keeps that day, so the payload does not change."""
+    data = (records_dir / SEED).read_bytes()
+    prepared = prepare(data, settings=settings, origin=None)
+    assert isinstance(prepared, Prepared)
+    first = store_draft(store, prepared.draft, prepared.sets, actor="test")
+    day = first.header.datestamp.strftime("%y%m%d")
+    stored = etree.fromstring(store.payload(prepared.draft.identifier, "marcxml"))
+    assert control(stored, "008")[:6] == day
+    clock.now += 40 * 86_400
+    again = prepare(data, settings=settings, origin=None)
+    assert isinstance(again, Prepared)
+    second = store_draft(store, again.draft, again.sets, actor="test")
+    assert not second.changed
+    stored = etree.fromstring(store.payload(prepared.draft.identifier, "marcxml"))
+    assert control(stored, "008")[:6] == day
+
+
+def test_003_and_040_come_from_the_settings(records_dir: Path) -> None:
+    root, article = seed(records_dir)
+    record = render(marcxml, root, article, marc_organization_code="BY-MiBGU")
+    assert control(record, "003") == "BY-MiBGU"
+    assert (marc(record, "040", "a"), marc(record, "040", "b"), marc(record, "040", "e"),
+            marc(record, "040", "c")) == (["BY-MiBGU"], ["eng"], ["rda"], ["BY-MiBGU"])
+    # Unset (the default): no organization is claimed; the language and rules still are.
+    plain = render(marcxml, root, article)
+    assert plain.find("marc:controlfield[@tag='003']", NS) is None
+    assert marc(plain, "040", "a") == [] and marc(plain, "040", "b") == ["eng"]
+
+
+def test_856_q_is_the_media_type_each_link_serves(records_dir: Path, settings: Settings) -> None:
+    """The JATS download is served as application/jats+xml (app/web), our article page as
+    text/html; a publisher's page (the seed's OJS page) is not fetched, so no type is stated."""
+    root, article = seed(records_dir)
+    context = render_context(article, settings, {})
+    record = etree.fromstring(marcxml.FORMAT.render(Document(root, article), context))
+    links = {f.get("ind2"): f for f in record.findall("marc:datafield[@tag='856']", NS)}
+    jats = [s.text for s in links["2"].findall("marc:subfield[@code='q']", NS)]
+    assert jats == ["application/jats+xml"]
+    assert links["0"].find("marc:subfield[@code='q']", NS) is None
+    ours = replace(context, landing_url="http://127.0.0.1:5000/articles/history/5763",
+                   public_url="http://127.0.0.1:5000")
+    record = etree.fromstring(marcxml.FORMAT.render(Document(root, article), ours))
+    assert marc(record, "856", "q") == ["text/html", "application/jats+xml"]
+
+
+def test_fields_fit_iso_2709(records_dir: Path) -> None:
+    """ISO 2709: no field over 9,999 bytes, no record over 99,999; a long abstract is given in
+    several 520 fields rather than cut, and nothing of it is lost."""
+    long_text = " ".join(f"Sentence {n} of a very long abstract in Кириллица." for n in range(900))
+    root, article = seed(records_dir)
+    long = replace(article, abstracts=(LangText(long_text, "en"),))
+    record = render(marcxml, root, long)
+    parts = marc(record, "520", "a")
+    assert len(parts) > 1 and " ".join(parts) == long_text
+    fitted = marcxml.fit_record(marcxml.fields(long, RenderContext("oai:test:1")))
+    assert all(marcxml.field_bytes(f) - 12 <= marcxml.MAX_FIELD_BYTES for f in fitted)
+    many = replace(article, contributors=tuple(
+        Contributor(surname=f"Author{n:05d}", given_names="Given Names",
+                    affiliations=(Affiliation("A university with a long name, Minsk"),))
+        for n in range(3000)))
+    fitted = marcxml.fit_record(marcxml.fields(many, RenderContext("oai:test:1")))
+    assert sum(marcxml.field_bytes(f) for f in fitted) + 200 <= marcxml.MAX_RECORD_BYTES
+    assert [f.tag for f in fitted].count("100") == 1
