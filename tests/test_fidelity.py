@@ -462,3 +462,30 @@ def test_fields_fit_iso_2709(records_dir: Path) -> None:
     fitted = marcxml.fit_record(marcxml.fields(many, RenderContext("oai:test:1")))
     assert sum(marcxml.field_bytes(f) for f in fitted) + 200 <= marcxml.MAX_RECORD_BYTES
     assert [f.tag for f in fitted].count("100") == 1
+
+
+# --- 8. series identity ---------------------------------------------------------------------
+
+
+def test_plos_journals_are_series_of_their_own(corpus_dir: Path) -> None:
+    """Every PLOS file says journal-id publisher-id "plos" (or "PLoS"); each journal is its own
+    series, identified by its ISSN, the same for all its records (PLOS Medicine: some records
+    give both ISSNs, some only the online one, 1549-1676)."""
+    from app.jats.identity import series
+
+    found: dict[str, set[str]] = {}
+    for path in sorted(corpus_dir.glob("jats-real/plos-journal.*.xml")):
+        article = read_article(etree.parse(str(path), PARSER).getroot())
+        assert (article.journal_id("publisher-id") or "").lower() == "plos"
+        found.setdefault(path.name.split(".")[1], set()).add(series(article))
+    assert found["pone"] == {"1932-6203"} and found["pmed"] == {"1549-1676"}
+    assert all(len(specs) == 1 for specs in found.values())
+    assert len(set().union(*found.values())) == len(found)
+
+
+def test_the_seed_stays_in_the_history_set(records_dir: Path, settings: Settings) -> None:
+    """records/journals.toml files the seed's journal (it states no ISSN) under "history"."""
+    prepared = prepare((records_dir / SEED).read_bytes(), settings=settings, origin=None)
+    assert isinstance(prepared, Prepared)
+    assert prepared.draft.identifier == "history/5763"
+    assert prepared.draft.sets == ("history", "history:2023-4", "openaire")

@@ -74,11 +74,12 @@ def _local_part(value: str) -> str:
 #: ``title``) and list its ``issn``, so that the series keeps the slug it is filed under.
 Journals = Mapping[str, Mapping[str, object]]
 _ISSN = re.compile(r"(\d{4})-?(\d{3}[\dXx])")
-_ISSN_ORDER = {"issn-l": 0, "ppub": 1, "epub": 2}
+_ISSN_ORDER = {"issn-l": 0, "epub": 1, "ppub": 2}
 
 
 def issns(article: Article) -> list[str]:
-    """The journal's ISSNs as NNNN-NNNC, the linking ISSN first, then print, then online."""
+    """The journal's ISSNs as NNNN-NNNC, the linking ISSN first, then online, then print (every
+    record of an online journal states its online ISSN; not all state the print one)."""
     ranked = sorted(article.issns, key=lambda pair: _ISSN_ORDER.get(pair[0], 3))
     found = (_ISSN.search(value) for _kind, value in ranked)
     return list(dict.fromkeys(f"{m.group(1)}-{m.group(2).upper()}" for m in found if m))
@@ -104,7 +105,7 @@ def series(article: Article, journals: Journals | None = None) -> str:
     A series is identified by its ISSN, else by the journal's title (``journal-id`` values
     are publishers' codes, shared by all of a publisher's journals, as PLOS's "plos"): the
     ``journals.toml`` table that lists one of the article's ISSNs, else names its title,
-    gives its key; else the slug of the ISSN (linking, print, online), else of the title,
+    gives its key; else the slug of the ISSN (linking, online, print), else of the title,
     else of any journal-id; "journal" when the record names none.
     """
     own_issns = issns(article)
