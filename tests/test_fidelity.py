@@ -489,3 +489,22 @@ def test_the_seed_stays_in_the_history_set(records_dir: Path, settings: Settings
     assert isinstance(prepared, Prepared)
     assert prepared.draft.identifier == "history/5763"
     assert prepared.draft.sets == ("history", "history:2023-4", "openaire")
+
+
+# --- 10. the field report -------------------------------------------------------------------
+
+
+def test_the_field_report_reads_fields_and_language_tags(records_dir: Path) -> None:
+    """bench/field_report.py counts a field once per record and every language tag it sees."""
+    from bench.field_report import fields_of
+
+    root, article = read(TRANSLITERATED)
+    out = all_formats(root, article)
+    found, langs = fields_of("oai_dc", out["oai_dc"])
+    assert {"dc:title", "dc:language", "dc:rights", "dc:source"} <= found
+    assert langs["xml:lang ru-Latn"] == 1 and langs["dc:language rus"] == 1
+    found, langs = fields_of("oai_openaire", out["oai_openaire"])
+    assert "datacite:titles/datacite:title" in found and langs["xml:lang ru-Latn"] == 1
+    found, langs = fields_of("marcxml", out["marcxml"])
+    assert {"leader", "008", "245$a", "520$a", "655$a"} <= found
+    assert langs["008/35-37 rus"] == 1 and langs["041$b eng"] == 1
