@@ -49,6 +49,7 @@ class Settings:
     rate_limit_per_minute: int = 600
     trusted_proxies: int = 0
     max_withdraw_percent: int = 10
+    marc_organization_code: str = ""
 
     @property
     def public_url_configured(self) -> bool:

@@ -7,15 +7,19 @@ pure and can run in a worker process; :func:`commit` stores the result.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
+import time
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import quote
 
 from app.config import Settings
+from app.crosswalks.marcxml import FORMAT as MARC_FORMAT
+from app.crosswalks.marcxml import with_date_entered
 from app.crosswalks.registry import CrosswalkError, Document, RenderContext, formats
 from app.importer.provenance import read_provenance
 from app.jats.article import ArticleError, read_article
@@ -28,6 +32,7 @@ from app.store.base import PutResult, RecordDraft, SetInfo, Store
 
 log = logging.getLogger(__name__)
 
+MARC_PREFIX = MARC_FORMAT.prefix
 #: The format every OAI-PMH item must be available in (protocol section 3.4).
 REQUIRED_FORMAT = "oai_dc"
 
@@ -62,19 +67,25 @@ def journal_settings(path: Path) -> dict[str, dict[str, object]]:
         return tomllib.load(fh)
 
 
-def context_for(article: Article, settings: Settings) -> RenderContext:
-    """The render context of an article not being loaded (a preview, ``jats-oai convert``).
+def journals_for(settings: Settings) -> dict[str, dict[str, object]]:
+    """The journal settings of the records folder, for a preview.
 
     A ``journals.toml`` that cannot be read is logged and ignored here: a preview must not
     fail on it, whereas a load stops (``records load`` reports it).
     """
     path = Path(settings.records_dir) / "journals.toml"
     try:
-        journals = journal_settings(path)
+        return journal_settings(path)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         log.warning("%s cannot be read (%s); no journal setting applies", path, exc)
-        journals = {}
-    return render_context(article, settings, journals.get(series(article), {}))
+        return {}
+
+
+def context_for(article: Article, settings: Settings) -> RenderContext:
+    """The render context of an article not being loaded (a preview, ``jats-oai convert``)."""
+    journals = journals_for(settings)
+    return render_context(article, settings, journals.get(series(article, journals), {}),
+                          journals)
 
 
 def _reject(report: ValidationReport, kind: str, message: str) -> Rejected:
@@ -99,14 +110,17 @@ def journal_default_access(journal: Mapping[str, object]) -> str | None:
 
 
 def render_context(
-    article: Article, settings: Settings, journal: Mapping[str, object]
+    article: Article,
+    settings: Settings,
+    journal: Mapping[str, object],
+    journals: Mapping[str, Mapping[str, object]] | None = None,
 ) -> RenderContext:
     """Where a record is served from, as every crosswalk sees it.
 
     One builder for the loader, the deposit form, the preview and ``jats-oai convert``, so a
     preview shows exactly what a harvester will get once the record is stored.
     """
-    local = local_identifier(article)
+    local = local_identifier(article, journals)
     return RenderContext(
         oai_identifier=f"oai:{settings.repository_identifier}:{local}",
         landing_url=article.landing_page or article_url(settings, local),
@@ -114,6 +128,7 @@ def render_context(
         default_access_right=journal_default_access(journal),
         public_url=settings.public_url,
         schema_dir=settings.schema_dir,
+        marc_organization_code=settings.marc_organization_code,
     )
 
 
@@ -146,10 +161,10 @@ def prepare(
         return _reject(report, "not-an-article", str(exc))
     if journals is None:
         journals = journal_settings(settings.records_dir / "journals.toml")
-    journal = journals.get(series(article), {})
-    context = render_context(article, settings, journal)
+    journal = journals.get(series(article, journals), {})
+    context = render_context(article, settings, journal, journals)
     access = article.access_right or context.default_access_right
-    identity = identify(article, access)
+    identity = identify(article, access, journals)
     sets = _named_sets(identity.sets, journal)
     ours = article_url(settings, identity.identifier)
     rendered, left_out = render_all(Document(report.root, article), context)
@@ -234,7 +249,20 @@ def commit(store: Store, prepared: Prepared, *, actor: str) -> PutResult:
 def store_draft(
     store: Store, draft: RecordDraft, sets: tuple[SetInfo, ...], *, actor: str
 ) -> PutResult:
-    """Sets first, so every membership of a stored record has a name and a description."""
+    """Sets first, so every membership of a stored record has a name and a description.
+
+    MARC 008/00-05 is the date the record entered this catalogue: the store's first datestamp
+    of the record, or today for a new one; it is set here, where the store is known.
+    """
     for info in sets:
         store.put_set(info)
+    marc = draft.formats.get(MARC_PREFIX)
+    if marc is not None:
+        first = min((c.at for c in store.history(draft.identifier)), default=None)
+        clock = getattr(store, "clock", time.time)  # the clock the store stamps records by
+        entered = first or dt.datetime.fromtimestamp(clock(), dt.UTC)
+        day = entered.astimezone(dt.UTC).date()
+        dated = with_date_entered(marc, day)
+        if dated != marc:
+            draft = replace(draft, formats={**draft.formats, MARC_PREFIX: dated})
     return store.put(draft, actor=actor)

@@ -14,7 +14,7 @@ from lxml import etree
 
 from app.crosswalks.jats import to_namespace
 from app.jats.article import ArticleError, read_article
-from app.jats.languages import iso639_2b, iso639_3, normalise_lang
+from app.jats.languages import iso639_2b, iso639_3, language_tag, normalise_lang
 from app.jats.model import Article, LangText, PubDate
 from app.jats.text import text_of, title_text
 
@@ -48,8 +48,9 @@ def test_seed_title_and_languages(seed: Article) -> None:
             "The evolution of the SovietAmerican economic cooperation in 1920s – early 1930s", "en"
         ),
     )
-    # The article element states no xml:lang: the language of the full text is unknown.
-    assert seed.lang is None
+    # The article element states no xml:lang; the JATS 1.3 Archiving DTD its DOCTYPE names
+    # declares article/@xml:lang with the default "en" (XML 1.0 section 3.3.2).
+    assert seed.lang == "en"
     assert seed.journal_title == "Journal of the Belarusian State University. History"
     assert seed.journal_ids == (("publisher-id", "history"),)
     assert seed.article_ids == (("publisher-id", "5763"),)
@@ -75,6 +76,8 @@ def test_seed_authors_with_shared_affiliation(seed: Article) -> None:
         assert (aff.institution, aff.city, aff.postal_code, aff.country, aff.country_code) == (
             "Belarusian State University", "Minsk", "220030", "Belarus", "BY"
         )
+        assert aff.address == "4 Niezaliezhnasci Avenue"
+        assert aff.name == "Belarusian State University" and aff.identifier is None
 
 
 def test_seed_issue_pages_date_and_rights(seed: Article) -> None:
@@ -169,10 +172,11 @@ def test_structured_abstracts_and_keywords_per_language(read) -> None:
         ("en", "Proposal for a telehealth concept in the translational research model"),
     ]
     assert [x.lang for x in a.abstracts] == ["pt", "en"]
+    # Each section's title is kept as its label, the way PubMed shows structured abstracts.
     assert a.abstracts[0].text.startswith(
-        "OBJETIVO Rever relação conceitual entre telessaúde e pesquisa translacional."
+        "OBJETIVO: Rever relação conceitual entre telessaúde e pesquisa translacional. MÉTODOS: "
     )
-    assert a.abstracts[1].text.startswith("OBJECTIVE To review the conceptual relationship")
+    assert a.abstracts[1].text.startswith("OBJECTIVE: To review the conceptual relationship")
     assert [k.text for k in a.keywords if k.lang == "pt"] == [
         "Pesquisa Médica Translacional", "Pesquisa nos Serviços de Saúde",
         "Política de Pesquisa em Saúde", "Bancos de Leite", "Aleitamento Materno", "Revisão",
@@ -304,7 +308,7 @@ def test_alt_title_in_another_language_and_untagged_english(read) -> None:
         LangText(
             "Фармакотерапія проти психологічної допомоги при хронічному болю у животі: "
             "у світлі нових доказів",
-            "uk",
+            "uk-UA",  # the tag the record states, region subtag included (BCP 47)
         ),
     )
     assert all(x.lang is None for x in a.abstracts)
@@ -479,6 +483,12 @@ def test_entities_left_unexpanded_still_separate_words() -> None:
 def test_language_codes() -> None:
     assert normalise_lang("EN") == "en" and normalise_lang("uk-UA") == "uk"
     assert normalise_lang("") is None
+    # BCP 47 tags keep every subtag, in the canonical case of each.
+    assert language_tag("ru-Latn") == "ru-Latn" and language_tag("RU-latn") == "ru-Latn"
+    assert language_tag("uk-ua") == "uk-UA" and language_tag("sr-Cyrl-RS") == "sr-Cyrl-RS"
+    assert language_tag("es-419") == "es-419" and language_tag("en-x-Hant") == "en-x-hant"
+    assert language_tag("ua") == "uk" and language_tag(" ") is None
+    assert iso639_3("ru-Latn") == "rus" and iso639_2b("uk-UA") == "ukr"
     assert iso639_3("en") == "eng" and iso639_3("pt") == "por" and iso639_3("uk-UA") == "ukr"
     assert iso639_3("fre") == "fra"  # an ISO 639-2/B code is given as its 639-3 form
     assert iso639_3("zz") is None

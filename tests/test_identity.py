@@ -11,6 +11,8 @@ import re
 from app.jats.identity import identify, local_identifier, series, slug, transliterate
 from app.jats.model import Article, Contributor, LangText, PubDate
 
+#: records/journals.toml keys the seed's series "history" and names its journal.
+JOURNALS = {"history": {"name": {"en": "Journal of the Belarusian State University. History"}}}
 SETSPEC = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+(:[A-Za-z0-9\-_.!~*'()]+)*$")
 
 
@@ -30,35 +32,51 @@ def article(**kw: object) -> Article:
 
 
 def test_the_seed_is_history_5763_in_history_and_its_issue() -> None:
-    ident = identify(article(), None)
+    ident = identify(article(), None, JOURNALS)
     assert ident.identifier == "history/5763"
     assert ident.set_specs == ("history", "history:2023-4", "openaire")
     assert ident.sets[1].name == "Journal of the Belarusian State University. History, 2023, no. 4"
     assert all(s.description for s in ident.sets)
 
 
-def test_series_falls_back_from_publisher_id_to_any_id_to_issn_to_title() -> None:
-    assert series(article(journal_ids=(("nlm-ta", "Hist J"),))) == "hist-j"
-    assert series(article(journal_ids=(), issns=(("ppub", "1234-5678"),))) == "1234-5678"
+def test_series_is_the_issn_else_the_title_else_a_journal_id() -> None:
+    # Without journals.toml, the seed's series is its title's slug (it states no ISSN).
+    assert series(article()) == "journal-of-the-belarusian-state-university-history"
+    assert series(article(), JOURNALS) == "history"  # the key journals.toml files it under
+    # An ISSN identifies the series whatever journal-id the publisher shares between journals.
+    plos_one = article(journal_ids=(("publisher-id", "plos"),), journal_title="PLoS ONE",
+                       issns=(("epub", "1932-6203"),))
+    plos_med = article(journal_ids=(("publisher-id", "plos"),), journal_title="PLoS Medicine",
+                       issns=(("ppub", "1549-1277"), ("epub", "1549-1676")))
+    assert (series(plos_one), series(plos_med)) == ("1932-6203", "1549-1676")
+    # The linking ISSN first, then online, then print; the check digit X as a letter.
+    linked = article(issns=(("epub", "2050-084X"), ("issn-l", "2050084x")))
+    assert series(linked) == "2050-084x"
+    # journals.toml may list a series' ISSNs: the series keeps its key when they appear.
+    listed = {"history": {"issn": ["2520-6338"]}}
+    assert series(article(issns=(("ppub", "2520-6338"),)), listed) == "history"
     cyrillic = article(journal_ids=(), journal_title="Журнал Белорусского университета")
     assert series(cyrillic) == "zhurnal-belorusskogo-universiteta"
+    assert series(article(journal_title=None, journal_ids=(("nlm-ta", "Hist J"),))) == "hist-j"
+    assert series(article(journal_title=None, journal_ids=())) == "journal"
 
 
 def test_identifier_falls_back_from_publisher_id_to_doi_to_citation_to_hash() -> None:
     doi = article(article_ids=(("doi", "10.5555/ABC.1"),))
     assert local_identifier(doi) == "10.5555/abc.1"
     cited = article(article_ids=(), volume="12")
-    assert local_identifier(cited) == "history/2023-12-4-63"
+    assert local_identifier(cited, JOURNALS) == "history/2023-12-4-63"
     bare = article(article_ids=(), volume=None)
-    first = local_identifier(bare)
+    first = local_identifier(bare, JOURNALS)
     assert re.fullmatch(r"history/h-[0-9a-f]{12}", first)
-    assert local_identifier(article(article_ids=(), volume=None)) == first
-    assert local_identifier(article(article_ids=(), volume=None, titles=(LangText("B"),))) != first
+    assert local_identifier(article(article_ids=(), volume=None), JOURNALS) == first
+    assert local_identifier(
+        article(article_ids=(), volume=None, titles=(LangText("B"),)), JOURNALS) != first
 
 
 def test_identifiers_stay_valid_in_an_oai_identifier() -> None:
     odd = article(article_ids=(("publisher-id", "art 12<3>"),))
-    assert local_identifier(odd) == "history/art%2012%3C3%3E"
+    assert local_identifier(odd, JOURNALS) == "history/art%2012%3C3%3E"
 
 
 def test_set_specs_are_ascii_even_for_cyrillic_sources() -> None:

@@ -77,12 +77,15 @@ def test_seed_record(seed_root: etree._Element, schema: etree.XMLSchema) -> None
     assert texts(dc, "identifier") == [
         "https://journals.bsu.by/index.php/history/article/view/5763"
     ]
+    # Title; year, No. issue; pages: the citation form BASE and OpenAIRE v3 show.
     assert texts(dc, "source") == [
-        "Journal of the Belarusian State University. History iss.4 p.63-72"
+        "Journal of the Belarusian State University. History; 2023, No. 4; 63–72"
     ]
-    # Not stated by the record and not set for the journal: no language, publisher or rights.
-    assert texts(dc, "language") == [] and texts(dc, "publisher") == []
-    assert texts(dc, "rights") == []
+    # The language is the DTD's default for article/@xml:lang; no publisher is stated.
+    assert texts(dc, "language") == ["eng"] and texts(dc, "publisher") == []
+    # Neither the record nor the journal states an access right: metadata only, as in
+    # oai_openaire (OpenAIRE v3 requires dc:rights of every record in the openaire set).
+    assert texts(dc, "rights") == ["info:eu-repo/semantics/closedAccess"]
 
 
 def test_access_right_from_the_journal_setting_when_the_record_is_silent(
@@ -107,7 +110,8 @@ def test_every_language_with_xml_lang(corpus_dir: Path, schema: etree.XMLSchema)
     assert texts(dc, "language") == ["por"]
     assert texts(dc, "date") == ["2014-04"]
     assert texts(dc, "identifier") == ["https://doi.org/10.1590/S0034-8910.2014048004923"]
-    assert texts(dc, "source") == ["Revista de Saúde Pública (0034-8910) vol.48 iss.2 p.347-356"]
+    assert texts(dc, "source") == [
+        "Revista de Saúde Pública; 2014, Vol. 48, No. 2; 347–356", "0034-8910", "1518-8787"]
     assert texts(dc, "publisher") == ["Faculdade de Saúde Pública da Universidade de São Paulo"]
     assert texts(dc, "rights") == [
         "info:eu-repo/semantics/openAccess", "http://creativecommons.org/licenses/by-nc/3.0/"
@@ -131,7 +135,7 @@ def test_orcid_record_without_abstract(corpus_dir: Path) -> None:
     # The publication date (date-type="pub": 29 October 2021), not the issue's bare "2021".
     assert texts(dc, "date") == ["2021-10-29"]
     assert texts(dc, "source") == [
-        "Revista Latino-Americana de Enfermagem (1518-8345) vol.29 e3285"
+        "Revista Latino-Americana de Enfermagem; 2021, Vol. 29; e3285", "0104-1169", "1518-8345"
     ]
     assert texts(dc, "language") == ["eng"]
 

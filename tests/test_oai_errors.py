@@ -324,7 +324,7 @@ SAME_FOR_GET_AND_POST = [
         ("identifier", "oai:journals.bsu.by:history/5763"),
         ("metadataPrefix", "oai_dc"),
     ],
-    [("verb", "ListIdentifiers"), ("metadataPrefix", "oai_dc"), ("set", "elife")],
+    [("verb", "ListIdentifiers"), ("metadataPrefix", "oai_dc"), ("set", "2050-084x")],
     [("verb", "ListRecords"), ("metadataPrefix", "oai_dc"), ("from", "2024-03-05")],
     [("verb", "ListRecords"), ("metadataPrefix", "oai_dc"), ("metadataPrefix", "oai_dc")],
     [("verb", "GetRecord"), ("identifier", 'invalid"id'), ("metadataPrefix", "oai_dc")],

@@ -289,16 +289,16 @@ def test_day_granularity_covers_whole_days(repo: Repository) -> None:
     night = datetime(2024, 3, 10, 23, 59, 59, tzinfo=UTC)
     morning = datetime(2024, 3, 11, 0, 0, 0, tzinfo=UTC)
     repo.withdraw(SEED, night)
-    repo.withdraw("elife/00007", morning)
+    repo.withdraw("2050-084x/00007", morning)
     until_day = listed(
         repo.oai.harvest("ListIdentifiers", metadataPrefix="oai_dc", until="2024-03-10")
     )
     assert repo.oai_id(SEED) in until_day
-    assert repo.oai_id("elife/00007") not in until_day
+    assert repo.oai_id("2050-084x/00007") not in until_day
     from_day = repo.oai.get(
         verb="ListIdentifiers", metadataPrefix="oai_dc", **{"from": "2024-03-11"}
     )
-    assert from_day.identifiers == [repo.oai_id("elife/00007")]
+    assert from_day.identifiers == [repo.oai_id("2050-084x/00007")]
     one_day = repo.oai.get(
         verb="ListIdentifiers",
         metadataPrefix="oai_dc",
@@ -338,7 +338,8 @@ def test_registration_validator_until_before_earliest(repo: Repository) -> None:
 
 @pytest.mark.parametrize(
     "spec",
-    ["history", "history:2023-4", "elife", "elife:2012-1", "openaire", "driver", "open_access"],
+    ["history", "history:2023-4", "2050-084x", "2050-084x:2012-1", "openaire", "driver",
+     "open_access"],
 )
 def test_a_set_lists_exactly_its_members(repo: Repository, spec: str) -> None:
     """Section 2.7.2: set=X lists the records of X and of every set below it in the hierarchy."""
@@ -351,9 +352,10 @@ def test_a_set_lists_exactly_its_members(repo: Repository, spec: str) -> None:
 
 
 def test_a_parent_set_holds_its_children(repo: Repository) -> None:
-    """Section 2.6: the members of elife:2012-1 and elife:2013-2 are all in elife."""
-    parent = set(listed(repo.oai.harvest("ListIdentifiers", metadataPrefix="oai_dc", set="elife")))
-    for child in ("elife:2012-1", "elife:2013-2"):
+    """Section 2.6: the members of eLife's issue sets are all in its series (ISSN 2050-084X)."""
+    parent = set(listed(
+        repo.oai.harvest("ListIdentifiers", metadataPrefix="oai_dc", set="2050-084x")))
+    for child in ("2050-084x:2012-1", "2050-084x:2013-2"):
         members = listed(repo.oai.harvest("ListIdentifiers", metadataPrefix="oai_dc", set=child))
         assert members and set(members) <= parent
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from app.ingest import journal_settings
 from app.jats.article import read_article
 from app.jats.identity import identify
 from app.jats.validation import validate
@@ -359,7 +360,9 @@ def test_seed_identity_and_sets(seed_path: Path) -> None:
     The seed states no access right and the journal has no default, so it is in no open set.
     """
     article = read_article(validate(seed_path.read_bytes()).root)
-    identity = identify(article, article.access_right)
+    # records/journals.toml names the journal under the key "history".
+    journals = journal_settings(seed_path.parents[3] / "journals.toml")
+    identity = identify(article, article.access_right, journals)
     assert article.access_right is None
     assert identity.identifier == "history/5763"
     assert identity.set_specs == ("history", "history:2023-4", "openaire")

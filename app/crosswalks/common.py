@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from lxml import etree
 
@@ -97,6 +98,74 @@ def access_right(article: Article, context: RenderContext | None) -> str | None:
     Never "open" by default."""
     stated = (article.access_right, context.default_access_right if context else None)
     return next((value for value in stated if value in ACCESS_RIGHTS), None)
+
+
+@dataclass(frozen=True)
+class ResourceKind:
+    """What kind of contribution a JATS ``article-type`` is, in each format's vocabulary.
+
+    ``coar``: the COAR Resource Types concept (URI, label) oai_openaire takes, always one the
+    OpenAIRE v4 schema lists; ``eu_repo``: the OpenAIRE v3 / DRIVER ``info:eu-repo/semantics``
+    publication type; ``genre``: the MARC 21 655 genre/form term; ``nature``: MARC 008/24
+    (continuing resources, nature of entire work: "o" reviews), blank for none.
+    """
+
+    coar: tuple[str, str]
+    eu_repo: str
+    genre: str
+    nature: str = " "
+    preprint: bool = False
+
+
+_COAR = "http://purl.org/coar/resource_type/"
+_JOURNAL_ARTICLE = ResourceKind((f"{_COAR}c_6501", "journal article"), "article",
+                                "Journal article")
+_CONTRIBUTION = ((f"{_COAR}c_3e5a", "contribution to journal"), "contributionToPeriodical")
+#: JATS article-type (lower case) -> its kind. COAR's "corrigendum" and "retraction" are not
+#: among the concepts the OpenAIRE v4 schema admits, so they are its parent, "contribution to
+#: journal"; a type not listed (or none) is a journal article, as before any mapping.
+RESOURCE_KINDS: dict[str, ResourceKind] = {
+    "research-article": ResourceKind((f"{_COAR}c_2df8fbb1", "research article"), "article",
+                                     "Research article"),
+    "review-article": ResourceKind((f"{_COAR}c_dcae04bc", "review article"), "review",
+                                   "Review article", "o"),
+    "book-review": ResourceKind((f"{_COAR}c_ba08", "book review"), "review", "Book review", "o"),
+    "product-review": ResourceKind(*_CONTRIBUTION, "Review", "o"),
+    "editorial": ResourceKind((f"{_COAR}c_b239", "editorial"), "contributionToPeriodical",
+                              "Editorial"),
+    "letter": ResourceKind((f"{_COAR}c_545b", "letter to the editor"),
+                           "contributionToPeriodical", "Letter to the editor"),
+    "reply": ResourceKind((f"{_COAR}c_545b", "letter to the editor"),
+                          "contributionToPeriodical", "Letter to the editor"),
+    "correction": ResourceKind(*_CONTRIBUTION, "Correction"),
+    "addendum": ResourceKind(*_CONTRIBUTION, "Addendum"),
+    "retraction": ResourceKind(*_CONTRIBUTION, "Retraction notice"),
+    "expression-of-concern": ResourceKind(*_CONTRIBUTION, "Expression of concern"),
+    "article-commentary": ResourceKind(*_CONTRIBUTION, "Commentary"),
+    "commentary": ResourceKind(*_CONTRIBUTION, "Commentary"),
+    "discussion": ResourceKind(*_CONTRIBUTION, "Discussion"),
+    "news": ResourceKind(*_CONTRIBUTION, "News"),
+    "obituary": ResourceKind(*_CONTRIBUTION, "Obituary"),
+    "meeting-report": ResourceKind(*_CONTRIBUTION, "Meeting report"),
+    "data-paper": ResourceKind((f"{_COAR}c_beb9", "data paper"), "article", "Data paper"),
+    "preprint": ResourceKind((f"{_COAR}c_816b", "preprint"), "preprint", "Preprint",
+                             preprint=True),
+}
+
+
+def resource_kind(article: Article) -> ResourceKind:
+    """The kind of the article, from its ``article-type`` (see :data:`RESOURCE_KINDS`)."""
+    return RESOURCE_KINDS.get((article.article_type or "").strip().lower(), _JOURNAL_ARTICLE)
+
+
+def rendered_access_right(article: Article, context: RenderContext | None) -> str:
+    """The one access right every format states for a record: what the record says, else the
+    journal's setting, else "metadata". OpenAIRE v4 makes Access Rights mandatory and v3's
+    ``openaire`` set requires ``dc:rights``; when nothing is stated, the only access this
+    repository can vouch for is to the metadata, so all formats say that and nothing more
+    (COAR "metadata only access", ``info:eu-repo/semantics/closedAccess``, MARC 506 restricted).
+    """
+    return access_right(article, context) or "metadata"
 
 
 def orcid_id(value: str | None) -> str | None:

@@ -8,6 +8,7 @@ rule each one follows.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,13 +17,14 @@ from lxml import etree
 
 from app.crosswalks.common import (
     XSI,
-    access_right,
     article_renderer,
     clean,
     license_name,
     named,
     orcid_id,
     page_range,
+    rendered_access_right,
+    resource_kind,
     subject_terms,
 )
 from app.crosswalks.registry import MetadataFormat, RenderContext
@@ -105,7 +107,7 @@ def _name_field(tag_person: str, tag_group: str, person: Contributor) -> Field:
         made = _field(tag_person, ind1, " ", ("a", person.inverted_name))
     made.add("e", term)
     for aff in person.affiliations:
-        made.add("u", aff.text)
+        made.add("u", aff.name)  # the institution; the postal address has no place here
     orcid = orcid_id(person.orcid)
     if orcid:
         made.add("0", f"https://orcid.org/{orcid}")
@@ -211,25 +213,20 @@ def _issn(article: Article) -> str | None:
     return None
 
 
-def _fixed_008(article: Article) -> str:
+def _fixed_008(article: Article, entered: dt.date) -> str:
     """Continuing-resources 008 for a serial component part (40 positions)."""
     issued = article.issued
-    if issued and 1000 <= issued.year <= 9999:
-        month = issued.month if issued.month and 1 <= issued.month <= 12 else 1
-        day = issued.day if issued.day and 1 <= issued.day <= 31 else 1
-        entered = f"{issued.year % 100:02d}{month:02d}{day:02d}"
-        dates = f"s{issued.year:04d}    "
-    else:
-        entered, dates = "000101", "nuuuuuuuu"
+    known = issued is not None and 1000 <= issued.year <= 9999
+    dates = f"s{issued.year:04d}    " if issued is not None and known else "nuuuuuuuu"
     return (
-        entered                  # 00-05 date entered on file (publication date: stable output)
+        entered.strftime("%y%m%d")  # 00-05 date entered on file: when this catalogue got it
         + dates                  # 06 type of date, 07-10 date 1, 11-14 date 2
         + "xx "                  # 15-17 place of publication: not coded
         + "||"                   # 18 frequency, 19 regularity: not coded
         + " "                    # 20 undefined
         + "p"                    # 21 type of continuing resource: periodical
         + " o"                   # 22 form of original item, 23 form of item: online
-        + " "                    # 24 nature of entire work
+        + resource_kind(article).nature  # 24 nature of entire work ("o" reviews)
         + "   "                  # 25-27 nature of contents
         + "|"                    # 28 government publication: not coded
         + "0"                    # 29 conference publication: no
@@ -241,13 +238,23 @@ def _fixed_008(article: Article) -> str:
     )
 
 
+_DATE_ENTERED = re.compile(rb'(<controlfield tag="008">)\d{6}')
+
+
+def with_date_entered(payload: bytes, entered: dt.date) -> bytes:
+    """A rendered record with 008/00-05 set to the day it entered the catalogue, which only
+    the store knows (its first datestamp of the record); the rest is as rendered."""
+    stamp = entered.strftime("%y%m%d").encode()
+    return _DATE_ENTERED.sub(lambda m: m.group(1) + stamp, payload, count=1)
+
+
 LEADER = "00000nab a22000007c 4500"
 """n new, a language material, b serial component part, a UCS/Unicode, 7 minimal level,
 c ISBD punctuation omitted; lengths and base address are left to the receiving system."""
 
 
-def _access_field(article: Article, context: RenderContext) -> Field | None:
-    right = access_right(article, context)
+def _access_field(article: Article, context: RenderContext) -> Field:
+    right = rendered_access_right(article, context)
     if right == "open":
         return _field("506", "0", " ", ("a", "Open access"),
                       ("f", "Unrestricted online access"), ("2", "star"))
@@ -258,9 +265,7 @@ def _access_field(article: Article, context: RenderContext) -> Field | None:
         return made
     if right == "restricted":
         return _field("506", "1", " ", ("a", "Access restricted"))
-    if right == "metadata":
-        return _field("506", "1", " ", ("a", "Full text not available from this repository"))
-    return None
+    return _field("506", "1", " ", ("a", "Full text not available from this repository"))
 
 
 def fields(article: Article, context: RenderContext) -> list[Field]:
@@ -269,6 +274,9 @@ def fields(article: Article, context: RenderContext) -> list[Field]:
     for doi in dict.fromkeys(clean(v) for k, v in article.article_ids if k == "doi"):
         if doi:
             out.append(_field("024", "7", " ", ("a", doi), ("2", "doi")))
+    # Cataloging source: the agency (when set), English notes, RDA content/media/carrier.
+    agency = clean(context.marc_organization_code)
+    out.append(_field("040", " ", " ", ("a", agency), ("b", "eng"), ("e", "rda"), ("c", agency)))
     main_lang = iso639_2b(article.lang)
     summary_langs = _abstract_languages(article, iso639_2b)
     if main_lang and summary_langs and summary_langs != [main_lang]:
@@ -296,10 +304,9 @@ def fields(article: Article, context: RenderContext) -> list[Field]:
     out.append(_field("338", " ", " ", ("a", "online resource"), ("b", "cr"), ("2", "rdacarrier")))
 
     for abstract in article.abstracts:
-        out.append(_field("520", "3", " ", ("a", abstract.text)))
-    access = _access_field(article, context)
-    if access is not None:
-        out.append(access)
+        out.extend(_field("520", "3", " ", ("a", part))
+                   for part in split_text(clean(abstract.text), MAX_SUBFIELD_BYTES))
+    out.append(_access_field(article, context))
     for statement in article.funding:
         out.append(_field("536", " ", " ", ("a", statement)))
     if article.license_url or article.license_text or article.copyright_statement:
@@ -314,6 +321,9 @@ def fields(article: Article, context: RenderContext) -> list[Field]:
     note = _language_note(article)
     if note:
         out.append(_field("546", " ", " ", ("a", note)))
+
+    kind = resource_kind(article)
+    out.append(_field("655", " ", "4", ("a", kind.genre), ("1", kind.coar[0])))
 
     seen: set[str] = set()
     for term in subject_terms(article):
@@ -333,13 +343,76 @@ def fields(article: Article, context: RenderContext) -> list[Field]:
 
     landing = context.landing_url or article.landing_page
     if landing:
-        out.append(_field("856", "4", "0", ("u", landing), ("z", "Article page")))
+        # $q only for our own article page, whose media type is known; a publisher's page is
+        # not fetched, so its type is not stated.
+        ours = bool(context.public_url) and landing.startswith(
+            context.public_url.rstrip("/") + "/articles/")
+        out.append(_field("856", "4", "0", ("q", "text/html" if ours else None),
+                          ("u", landing), ("z", "Article page")))
     if context.jats_url:
-        out.append(_field("856", "4", "2", ("3", "JATS XML"), ("q", "application/xml"),
+        out.append(_field("856", "4", "2", ("3", "JATS XML"), ("q", JATS_MEDIA_TYPE),
                           ("u", context.jats_url)))
     out = [f for f in out if f.subfields]
     out.sort(key=lambda f: f.tag)
     return out
+
+
+#: The media type the JATS download (``/jats/<id>``) is served with.
+JATS_MEDIA_TYPE = "application/jats+xml"
+#: ISO 2709: a field's length has four digits, a record's five (both in bytes).
+MAX_FIELD_BYTES = 9_999
+MAX_RECORD_BYTES = 99_999
+#: Room for one subfield's text in a field: indicators, delimiters and terminator aside.
+MAX_SUBFIELD_BYTES = MAX_FIELD_BYTES - 16
+_CONTROL_BYTES = 24 + 1 + 12 * 4 + 100 + 1  # leader, directory end, 001-008 and their entries
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """The text in pieces of at most ``limit`` UTF-8 bytes, cut after a sentence when one ends
+    near the limit, else at a space (each piece then its own 520, as MARC allows)."""
+    pieces: list[str] = []
+    while len(text.encode()) > limit:
+        head = text.encode()[:limit].decode("utf-8", "ignore")
+        cut = max(head.rfind(". "), head.rfind("; "))
+        cut = cut + 1 if cut > len(head) // 2 else head.rfind(" ")
+        cut = cut if cut > 0 else len(head)
+        pieces.append(head[:cut].strip())
+        text = text[cut:].strip()
+    return [*pieces, text] if text else pieces
+
+
+def field_bytes(made: Field) -> int:
+    """The field's length in ISO 2709: indicators, each subfield (delimiter, code, data) and
+    the field terminator, plus its 12-byte directory entry."""
+    return 12 + 2 + sum(2 + len(value.encode()) for _code, value in made.subfields) + 1
+
+
+def _fit_field(made: Field) -> Field:
+    """A field within :data:`MAX_FIELD_BYTES`: its longest subfields cut (at a space, "…")."""
+    while field_bytes(made) - 12 > MAX_FIELD_BYTES:
+        i = max(range(len(made.subfields)), key=lambda n: len(made.subfields[n][1].encode()))
+        code, value = made.subfields[i]
+        excess = field_bytes(made) - 12 - MAX_FIELD_BYTES
+        keep = max(len(value.encode()) - excess - 3, 0)
+        short = value.encode()[:keep].decode("utf-8", "ignore")
+        short = short.rsplit(" ", 1)[0] if " " in short[-100:] else short
+        made.subfields[i] = (code, short + "…")
+    return made
+
+
+def fit_record(made: list[Field]) -> list[Field]:
+    """Fields that fit an ISO 2709 record: each within 9,999 bytes, and the whole within
+    99,999, added contributors (700/710) left off from the last when a record would not fit
+    (245 $c still says how many others there are)."""
+    fitted = [_fit_field(f) for f in made]
+    total = _CONTROL_BYTES + sum(field_bytes(f) for f in fitted)
+    while total > MAX_RECORD_BYTES:
+        last = next((i for i in range(len(fitted) - 1, -1, -1)
+                     if fitted[i].tag in ("700", "710", "653")), None)
+        if last is None:
+            break
+        total -= field_bytes(fitted.pop(last))
+    return fitted
 
 
 def _record(article: Article, context: RenderContext) -> etree._Element:
@@ -349,12 +422,15 @@ def _record(article: Article, context: RenderContext) -> etree._Element:
     # Leader and control fields are positional: their spaces are data, so they are not cleaned
     # like text (and are made of codes and the identifier, which XML allows).
     etree.SubElement(root, f"{{{NS}}}leader").text = LEADER
-    controls = [("001", clean(context.oai_identifier)), ("007", "cr |||||||||||"),
-                ("008", _fixed_008(article))]
+    entered = context.entered or dt.datetime.now(dt.UTC).date()
+    controls = [("001", clean(context.oai_identifier)),
+                ("003", clean(context.marc_organization_code)),
+                ("007", "cr |||||||||||"),
+                ("008", _fixed_008(article, entered))]
     for tag, value in controls:
         if value:
             etree.SubElement(root, f"{{{NS}}}controlfield", tag=tag).text = value
-    for made in fields(article, context):
+    for made in fit_record(fields(article, context)):
         data = etree.SubElement(root, f"{{{NS}}}datafield", tag=made.tag, ind1=made.ind1,
                                 ind2=made.ind2)
         for code, value in made.subfields:  # cleaned by Field.add

@@ -13,11 +13,11 @@ from lxml import etree
 
 from app.crosswalks.common import (
     XSI,
-    access_right,
     append,
     article_renderer,
     clean,
-    page_range,
+    rendered_access_right,
+    resource_kind,
     subject_terms,
 )
 from app.crosswalks.registry import MetadataFormat, RenderContext
@@ -68,23 +68,24 @@ def build(article: Article, context: RenderContext) -> etree._Element:
     issued = article.issued
     if issued is not None:
         add("date", issued.iso)
-    access = access_right(article, context)
+    access = rendered_access_right(article, context)
     if access == "embargoed" and article.embargo_end:
         add("date", f"info:eu-repo/date/embargoEnd/{article.embargo_end}")
-    preprint = (article.article_type or "").lower() == "preprint"
-    add("type", "info:eu-repo/semantics/preprint" if preprint else "info:eu-repo/semantics/article")
+    kind = resource_kind(article)
+    add("type", f"info:eu-repo/semantics/{kind.eu_repo}")
     add(
         "type",
         "info:eu-repo/semantics/submittedVersion"
-        if preprint
+        if kind.preprint
         else "info:eu-repo/semantics/publishedVersion",
     )
     for identifier in identifiers(article, context):
         add("identifier", identifier)
     add("source", source_citation(article))
+    for issn in issn_sources(article):
+        add("source", issn)
     add("language", iso639_3(article.lang))
-    if access:
-        add("rights", ACCESS_TERMS[access])
+    add("rights", ACCESS_TERMS[access])
     add("rights", article.license_url)
     return root
 
@@ -127,25 +128,27 @@ def identifiers(article: Article, context: RenderContext) -> list[str]:
 
 
 def source_citation(article: Article) -> str | None:
-    """The journal citation in the DRIVER form, e.g. "Ecology Letters (1461-023X) vol.4 iss.3
-    p.187-190"; None when the record names no journal."""
-    journal = article.journal_title
+    """The journal citation in the form BASE and OpenAIRE v3 show: "Journal of the Belarusian
+    State University. History; 2023, No. 4; 63–72" (title; year, Vol. volume, No. issue;
+    pages), each part only when the record gives it; None when it names no journal."""
+    journal = clean(article.journal_title)
     if not journal:
         return None
-    parts = [journal]
-    issn = next((v for k, v in article.issns if k != "issn-l"), None)
-    if issn:
-        parts.append(f"({issn})")
-    if article.volume:
-        parts.append(f"vol.{article.volume}")
-    if article.issue:
-        parts.append(f"iss.{article.issue}")
-    pages = page_range(article)
-    if pages:
-        parts.append(f"p.{pages}")
-    elif article.elocation_id:
-        parts.append(article.elocation_id)
-    return " ".join(parts)
+    issued = article.issued
+    numbering = [str(issued.year)] if issued else []
+    if clean(article.volume):
+        numbering.append(f"Vol. {clean(article.volume)}")
+    if clean(article.issue):
+        numbering.append(f"No. {clean(article.issue)}")
+    parts = [journal, ", ".join(numbering), clean(article.pages)]
+    return "; ".join(p for p in parts if p)
+
+
+def issn_sources(article: Article) -> list[str]:
+    """Each ISSN of the journal as its own ``dc:source`` (as OJS gives it), print first."""
+    order = {"ppub": 0, "epub": 1, "issn-l": 3}
+    ranked = sorted(article.issns, key=lambda pair: order.get(pair[0], 2))
+    return list(dict.fromkeys(v for v in (clean(value) for _kind, value in ranked) if v))
 
 
 render = article_renderer(build)

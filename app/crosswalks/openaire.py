@@ -19,6 +19,8 @@ from app.crosswalks.common import (
     license_name,
     named,
     orcid_id,
+    rendered_access_right,
+    resource_kind,
     subject_terms,
 )
 from app.crosswalks.registry import MetadataFormat, RenderContext
@@ -38,12 +40,12 @@ COAR_ACCESS_RIGHTS = {
     "restricted": ("http://purl.org/coar/access_right/c_16ec", "restricted access"),
     "metadata": ("http://purl.org/coar/access_right/c_14cb", "metadata only access"),
 }
-JOURNAL_ARTICLE = ("http://purl.org/coar/resource_type/c_6501", "journal article")
 VERSION_OF_RECORD = ("http://purl.org/coar/version/c_970fb48d4fbd8a85", "VoR")
-# A preprint (JATS article-type "preprint") is the COAR "preprint" resource type, in the JAV
-# version "Submitted Manuscript Under Review": what oai_dc says of it with submittedVersion.
-PREPRINT = ("http://purl.org/coar/resource_type/c_816b", "preprint")
+# A preprint (JATS article-type "preprint", COAR "preprint") is in the JAV version "Submitted
+# Manuscript Under Review": what oai_dc says of it with submittedVersion.
 SUBMITTED_VERSION = ("http://purl.org/coar/version/c_71e4c1898caa6e32", "SMUR")
+AFFILIATION_SCHEMES = {"ROR": "https://ror.org/", "ISNI": "https://isni.org/isni/",
+                       "Ringgold": None}
 ALTERNATE_IDS = {"doi": "DOI", "pmid": "PMID", "pmcid": "PMCID", "arxiv": "arXiv"}
 FULL_TEXT_TYPES = {".pdf": "application/pdf", ".epub": "application/epub+zip"}
 
@@ -123,8 +125,13 @@ def _creator(parent: etree._Element, person: Contributor, kind: str) -> None:
         _add(el, DATACITE, "nameIdentifier", orcid,
              nameIdentifierScheme="ORCID", schemeURI="https://orcid.org")
     for aff in person.affiliations:
-        if clean(aff.text):
-            _add(el, DATACITE, "affiliation", clean(aff.text))
+        if clean(aff.name):
+            # DataCite 4.3 affiliation: the institution, its identifier when the JATS tags one.
+            ident = aff.identifier
+            _add(el, DATACITE, "affiliation", clean(aff.name),
+                 affiliationIdentifier=ident[0] if ident else None,
+                 affiliationIdentifierScheme=ident[1] if ident else None,
+                 schemeURI=AFFILIATION_SCHEMES.get(ident[1]) if ident else None)
 
 
 def _titles(root: etree._Element, article: Article) -> None:
@@ -229,7 +236,7 @@ def resource(article: Article, context: RenderContext) -> etree._Element:
     """The ``oaire:resource`` element for an article."""
     root = etree.Element(_q(NS, "resource"), nsmap=NSMAP)
     root.set(_q(XSI, "schemaLocation"), f"{NS} {SCHEMA_LOCATION}")
-    right = access_right(article, context) or "metadata"
+    right = rendered_access_right(article, context)
 
     _titles(root, article)
     _people(root, article)
@@ -241,10 +248,10 @@ def resource(article: Article, context: RenderContext) -> etree._Element:
         _add(root, DC, "language", language)
     if clean(article.publisher_name):
         _add(root, DC, "publisher", clean(article.publisher_name))
-    preprint = (article.article_type or "").lower() == "preprint"
-    kind, version = (PREPRINT, SUBMITTED_VERSION) if preprint else (
-        JOURNAL_ARTICLE, VERSION_OF_RECORD)
-    _add(root, NS, "resourceType", kind[1], resourceTypeGeneral="literature", uri=kind[0])
+    kind = resource_kind(article)
+    version = SUBMITTED_VERSION if kind.preprint else VERSION_OF_RECORD
+    _add(root, NS, "resourceType", kind.coar[1], resourceTypeGeneral="literature",
+         uri=kind.coar[0])
     for abstract in article.abstracts:
         if clean(abstract.text):
             _add(root, DC, "description", clean(abstract.text), lang=abstract.lang)

@@ -7,6 +7,7 @@ article into XML bytes.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,11 @@ class RenderContext:
     default_access_right: str | None = None
     public_url: str = ""
     schema_dir: Path | None = None
+    #: When the record entered this catalogue (the store's first datestamp of it); None
+    #: for a record not stored yet, which enters today.
+    entered: dt.date | None = None
+    #: MARC 21 organization code of the cataloguing agency (MARC 003, 040); "" when not set.
+    marc_organization_code: str = ""
 
 
 @dataclass(frozen=True)

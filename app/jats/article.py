@@ -15,7 +15,8 @@ from collections.abc import Iterable, Iterator
 
 from lxml import etree
 
-from app.jats.languages import normalise_lang, script_agrees
+from app.jats.dtd_defaults import declared_default
+from app.jats.languages import language_tag, script_agrees
 from app.jats.model import (
     Affiliation,
     Article,
@@ -25,6 +26,7 @@ from app.jats.model import (
     PubDate,
     Reference,
 )
+from app.jats.schemas import SchemaDirectory
 from app.jats.text import (
     ALWAYS_DROP,
     BLOCK,
@@ -93,12 +95,19 @@ class ArticleError(ValueError):
     """The tree holds no usable article (no ``<article>`` or no ``<article-meta>``)."""
 
 
-def read_article(root: etree._Element, *, today: dt.date | None = None) -> Article:
+def read_article(
+    root: etree._Element,
+    *,
+    today: dt.date | None = None,
+    schemas: SchemaDirectory | None = None,
+) -> Article:
     """The article's metadata as plain data.
 
     ``root`` may be the ``<article>`` itself or any wrapper around one. ``today`` decides
     whether an ``ali:free_to_read`` start date still lies ahead (an embargo); it defaults to
-    the current UTC date.
+    the current UTC date. An ``<article>`` without ``xml:lang`` is in the language its
+    declared DTD gives as the default (``en`` in every JATS DTD), read from ``schemas``
+    (the configured schema directory when None); without a DTD default it has none.
     """
     article = _plain_article(root)
     front = _child(article, "front")
@@ -106,7 +115,9 @@ def read_article(root: etree._Element, *, today: dt.date | None = None) -> Artic
     if meta is None:
         raise ArticleError("the record has no <front>/<article-meta>: no article metadata")
     journal = _child(front, "journal-meta")
-    lang = normalise_lang(article.get(XML_LANG))
+    lang = language_tag(article.get(XML_LANG))
+    if article.get(XML_LANG) is None:
+        lang = language_tag(declared_default(root, "article", "xml:lang", schemas))
     translations = [
         sub
         for sub in _children(article, "sub-article")
@@ -147,6 +158,7 @@ def read_article(root: etree._Element, *, today: dt.date | None = None) -> Artic
         section=categories[0],
         article_ids=article_ids,
         pub_dates=_pub_dates(meta),
+        history_dates=_history_dates(meta),
         volume=_first_text(meta, "volume"),
         issue=_first_text(meta, "issue"),
         fpage=_first_text(meta, "fpage"),
@@ -242,7 +254,7 @@ def _first_text(parent: etree._Element | None, path: str) -> str | None:
 
 
 def _lang_of(el: etree._Element, default: str | None) -> str | None:
-    return normalise_lang(el.get(XML_LANG)) or default
+    return language_tag(el.get(XML_LANG)) or default
 
 
 # --- titles, abstracts, keywords ------------------------------------------------------------
@@ -269,10 +281,10 @@ def _titles(
     for group, group_lang in _title_groups(meta, translations, lang):
         found.extend(_own(group, "article-title", group_lang))
         found.extend(_trans(group, "trans-title"))
-        stated = {normalise_lang(t.get(XML_LANG)) for t in _children(group, "article-title")}
+        stated = {language_tag(t.get(XML_LANG)) for t in _children(group, "article-title")}
         for alt in _children(group, "alt-title"):
             # An alt-title in another language is a translation; without one it is a running head.
-            alt_lang = normalise_lang(alt.get(XML_LANG))
+            alt_lang = language_tag(alt.get(XML_LANG))
             if alt_lang and alt_lang not in stated:
                 found.append((LangText(title_text(alt), alt_lang), True))
     return _settle_languages(found)
@@ -301,9 +313,9 @@ def _trans(group: etree._Element, name: str) -> Iterator[tuple[LangText, bool]]:
         if local(el.tag) != name:
             continue
         parent = el.getparent()
-        lang = normalise_lang(el.get(XML_LANG))
+        lang = language_tag(el.get(XML_LANG))
         if lang is None and parent is not None and local(parent.tag) == "trans-title-group":
-            lang = normalise_lang(parent.get(XML_LANG))
+            lang = language_tag(parent.get(XML_LANG))
         yield LangText(title_text(el), lang), lang is not None
 
 
@@ -347,7 +359,7 @@ def _abstracts(
             found.append((LangText(abstract_text(el), _lang_of(el, default)),
                           el.get(XML_LANG) is not None))
         for el in _children(container, "trans-abstract"):
-            found.append((LangText(abstract_text(el), normalise_lang(el.get(XML_LANG))),
+            found.append((LangText(abstract_text(el), language_tag(el.get(XML_LANG))),
                           el.get(XML_LANG) is not None))
     return _settle_languages(found)
 
@@ -437,7 +449,7 @@ def _journal_titles(journal: etree._Element | None) -> tuple[LangText, ...]:
         for el in group.iter():
             if local(el.tag) == "trans-title":
                 parent = el.getparent()
-                t_lang = normalise_lang(el.get(XML_LANG)) or normalise_lang(parent.get(XML_LANG))
+                t_lang = language_tag(el.get(XML_LANG)) or language_tag(parent.get(XML_LANG))
                 out.append(LangText(title_text(el), t_lang))
     return tuple(t for i, t in enumerate(out) if t.text and t not in out[:i])
 
@@ -555,7 +567,7 @@ def _name(contrib: etree._Element, lang: str | None) -> tuple[str | None, str | 
     candidates = _children(contrib, "name") + _children(contrib, "string-name")
     for alt in _children(contrib, "name-alternatives"):
         names = [n for n in alt if local(n.tag) in ("name", "string-name")]
-        same = [n for n in names if normalise_lang(n.get(XML_LANG)) == lang]
+        same = [n for n in names if language_tag(n.get(XML_LANG)) == lang]
         candidates.extend(same + [n for n in names if n not in same])
     for name in candidates:
         surname = _first_text(name, "surname")
@@ -594,7 +606,7 @@ def _affiliation_index(meta: etree._Element, lang: str | None) -> dict[str, Affi
         if name == "aff-alternatives" and el.get("id"):
             options = _children(el, "aff")
             chosen = next(
-                (a for a in options if normalise_lang(a.get(XML_LANG)) == lang),
+                (a for a in options if language_tag(a.get(XML_LANG)) == lang),
                 options[0] if options else None,
             )
             aff = _affiliation(chosen, lang) if chosen is not None else None
@@ -632,12 +644,7 @@ def _affiliation(aff: etree._Element, lang: str | None) -> Affiliation | None:
                                               and c.get("content-type") == "postal-code")),
         None,
     )
-    ror = next(
-        (text_of(i) for i in aff.iter()
-         if local(i.tag) == "institution-id" and (i.get("institution-id-type") or "").lower()
-         == "ror"),
-        None,
-    )
+    ids = _institution_ids(aff)
     text = original or _aff_line(aff)
     if not text:
         return None
@@ -652,8 +659,28 @@ def _affiliation(aff: etree._Element, lang: str | None) -> Affiliation | None:
         postal_code=postal,
         country=text_of(country_el).rstrip(".") if country_el is not None else None,
         country_code=(country_el.get("country") if country_el is not None else None) or None,
-        ror=ror,
+        ror=ids.get("ror"),
+        isni=ids.get("isni"),
+        ringgold=ids.get("ringgold"),
     )
+
+
+_BARE_ROR = re.compile(r"^0[a-z0-9]{6}[0-9]{2}$")
+
+
+def _institution_ids(aff: etree._Element) -> dict[str, str]:
+    """The first ``institution-id`` of each known type (ror, isni, ringgold), as tagged."""
+    out: dict[str, str] = {}
+    for el in aff.iter():
+        if local(el.tag) != "institution-id":
+            continue
+        kind = (el.get("institution-id-type") or "").strip().lower()
+        value = text_of(el)
+        if kind == "ror" and _BARE_ROR.match(value):
+            value = f"https://ror.org/{value}"  # the form ROR and DataCite give an identifier
+        if kind in ("ror", "isni", "ringgold") and value and kind not in out:
+            out[kind] = value
+    return out
 
 
 def _aff_line(aff: etree._Element) -> str:
@@ -699,6 +726,17 @@ def _pub_dates(meta: etree._Element) -> tuple[PubDate, ...]:
         kind = (el.get("pub-type") or el.get("date-type") or "").strip().lower() or None
         if kind in ("publication", "published"):
             kind = "pub"
+        date = _date(el, kind)
+        if date is not None and date not in out:
+            out.append(date)
+    return tuple(out)
+
+
+def _history_dates(meta: etree._Element) -> tuple[PubDate, ...]:
+    """The dates of ``history`` (received, accepted...), each with its ``date-type``."""
+    out: list[PubDate] = []
+    for el in _path(meta, "history/date"):
+        kind = (el.get("date-type") or "").strip().lower() or None
         date = _date(el, kind)
         if date is not None and date not in out:
             out.append(date)
@@ -1020,7 +1058,7 @@ def _reference(ref: etree._Element, cites: list[etree._Element]) -> Reference:
         publisher_loc=first("publisher-loc"),
         doi=doi,
         uri=uri,
-        lang=normalise_lang(tagged.get(XML_LANG)),
+        lang=language_tag(tagged.get(XML_LANG)),
         comment=comment,
     )
 

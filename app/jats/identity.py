@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -69,22 +70,62 @@ def _local_part(value: str) -> str:
     return quote(value.strip(), safe=_ID_SAFE)
 
 
-def series(article: Article) -> str:
-    """The journal series slug: publisher journal-id, any journal-id, ISSN, or the title."""
-    candidates = [article.journal_id("publisher-id")]
-    candidates += [v for _, v in article.journal_ids]
-    candidates += [v for _, v in article.issns]
-    candidates.append(article.journal_title)
-    candidates += [t.text for t in article.journal_titles]
+#: journals.toml, keyed by series slug: each table may name the journal (``name.en``...,
+#: ``title``) and list its ``issn``, so that the series keeps the slug it is filed under.
+Journals = Mapping[str, Mapping[str, object]]
+_ISSN = re.compile(r"(\d{4})-?(\d{3}[\dXx])")
+_ISSN_ORDER = {"issn-l": 0, "epub": 1, "ppub": 2}
+
+
+def issns(article: Article) -> list[str]:
+    """The journal's ISSNs as NNNN-NNNC, the linking ISSN first, then online, then print (every
+    record of an online journal states its online ISSN; not all state the print one)."""
+    ranked = sorted(article.issns, key=lambda pair: _ISSN_ORDER.get(pair[0], 3))
+    found = (_ISSN.search(value) for _kind, value in ranked)
+    return list(dict.fromkeys(f"{m.group(1)}-{m.group(2).upper()}" for m in found if m))
+
+
+def _journal_names(table: Mapping[str, object]) -> set[str]:
+    names = table.get("name")
+    values = list(names.values()) if isinstance(names, Mapping) else []
+    values.append(table.get("title"))
+    return {str(v).casefold().strip() for v in values if isinstance(v, str) and v.strip()}
+
+
+def _listed_issns(table: Mapping[str, object]) -> set[str]:
+    raw = table.get("issn")
+    values = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []
+    found = (_ISSN.search(str(v)) for v in values)
+    return {f"{m.group(1)}-{m.group(2).upper()}" for m in found if m}
+
+
+def series(article: Article, journals: Journals | None = None) -> str:
+    """The journal series slug, the same for every article of the journal.
+
+    A series is identified by its ISSN, else by the journal's title (``journal-id`` values
+    are publishers' codes, shared by all of a publisher's journals, as PLOS's "plos"): the
+    ``journals.toml`` table that lists one of the article's ISSNs, else names its title,
+    gives its key; else the slug of the ISSN (linking, online, print), else of the title,
+    else of any journal-id; "journal" when the record names none.
+    """
+    own_issns = issns(article)
+    titles = [t for t in (article.journal_title, *(t.text for t in article.journal_titles)) if t]
+    for key, table in (journals or {}).items():
+        if isinstance(table, Mapping) and (
+            _listed_issns(table) & set(own_issns)
+            or _journal_names(table) & {t.casefold().strip() for t in titles}
+        ):
+            return key
+    candidates = [*own_issns, *titles, *(v for _, v in article.journal_ids)]
     for value in candidates:
         if value and slug(value):
             return slug(value)
     return "journal"
 
 
-def local_identifier(article: Article) -> str:
+def local_identifier(article: Article, journals: Journals | None = None) -> str:
     """The local identifier (the part after ``oai:<repository>:``), derived from content."""
-    ser = series(article)
+    ser = series(article, journals)
     publisher_id = article.article_id("publisher-id")
     if publisher_id and publisher_id.strip():
         return f"{ser}/{_local_part(publisher_id)}"
@@ -100,14 +141,14 @@ def local_identifier(article: Article) -> str:
     return f"{ser}/h-{digest}"
 
 
-def issue_spec(article: Article) -> str | None:
+def issue_spec(article: Article, journals: Journals | None = None) -> str | None:
     """``{series}:{year}-{volume-}{issue}``; None when the record gives no year."""
     issued = article.issued
     if issued is None:
         return None
     parts = [str(issued.year)]
     parts += [slug(p) for p in (article.volume, article.issue) if p and slug(p)]
-    return f"{series(article)}:{'-'.join(parts)}"
+    return f"{series(article, journals)}:{'-'.join(parts)}"
 
 
 def _issue_name(article: Article, journal: str) -> str:
@@ -132,22 +173,24 @@ class Identity:
         return tuple(s.spec for s in self.sets)
 
 
-def identify(article: Article, access_right: str | None) -> Identity:
+def identify(
+    article: Article, access_right: str | None, journals: Journals | None = None
+) -> Identity:
     """Identifier and every set membership, ancestors included, with names and descriptions.
 
     ``access_right`` is the record's own, else the journal's default; only "open" puts a
     record into the ``driver`` and ``open_access`` sets.
     """
-    ser = series(article)
+    ser = series(article, journals)
     journal = article.journal_title or (
         article.journal_titles[0].text if article.journal_titles else ser
     )
     sets = [SetInfo(ser, journal, f"Articles of {journal}.")]
-    issue = issue_spec(article)
+    issue = issue_spec(article, journals)
     if issue:
         name = _issue_name(article, journal)
         sets.append(SetInfo(issue, name, f"Articles of {name}."))
     sets.append(CONVENTION_SETS["openaire"])
     if access_right == "open":
         sets += [CONVENTION_SETS[s] for s in OPEN_SETS]
-    return Identity(local_identifier(article), ser, issue, tuple(sets))
+    return Identity(local_identifier(article, journals), ser, issue, tuple(sets))

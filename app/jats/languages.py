@@ -1,8 +1,10 @@
 """Language tags as records write them, and the codes and names each format wants.
 
-JATS states languages as ``xml:lang`` tags of any case and form ("EN", "uk-UA", "ua"); oai_dc and
-OpenAIRE want ISO 639-3, MARC 21 the ISO 639-2/B codes and English names in its 546 note. The
-tables live here once, for the reader and every crosswalk.
+JATS states languages as ``xml:lang`` tags (BCP 47) of any case and form ("EN", "uk-UA",
+"ru-Latn", "ua"). A tag is kept whole wherever a format carries ``xml:lang``: "ru-Latn" (a
+transliteration) is not "ru". Only the language of the content is reduced to a bare code:
+ISO 639-3 for oai_dc and OpenAIRE, ISO 639-2/B and English names for MARC 21. The tables live
+here once, for the reader and every crosswalk.
 """
 
 from __future__ import annotations
@@ -39,9 +41,47 @@ _ALIASES = {"cn": "zh", "iw": "he", "in": "id", "ji": "yi", "jp": "ja", "ua": "u
 _ISO639_T_FROM_B = {b: t for t, b in _ISO639_2B.items()}
 
 
+_SUBTAG = re.compile(r"^[A-Za-z0-9]{1,8}$")
+
+
+def language_tag(value: str | None) -> str | None:
+    """The whole BCP 47 tag in its canonical case ("RU-latn" -> "ru-Latn", "uk-ua" -> "uk-UA"),
+    the primary subtag's known aliases resolved ("ua" -> "uk"); None for an empty one. A value
+    that is not a tag at all keeps only its primary subtag, as :func:`normalise_lang` reads it."""
+    if not value or not value.strip():
+        return None
+    parts = re.split(r"[-_]", value.strip())
+    primary = normalise_lang(value)
+    if primary is None or not all(_SUBTAG.match(p) for p in parts) or not parts[0].isalpha():
+        return primary
+    out = [primary]
+    for i, part in enumerate(parts[1:], start=1):
+        if len(parts[i - 1]) == 1:  # after a singleton ("x-", "u-") everything is private
+            out.extend(p.lower() for p in parts[i:])
+            break
+        if len(part) == 4 and part.isalpha():
+            out.append(part.title())  # script
+        elif (len(part) == 2 and part.isalpha()) or (len(part) == 3 and part.isdigit()):
+            out.append(part.upper())  # region
+        else:
+            out.append(part.lower())
+    return "-".join(out)
+
+
+def script_of(tag: str | None) -> str | None:
+    """The script subtag a tag states ("ru-Latn" -> "Latn"), else None."""
+    for part in re.split(r"[-_]", tag or "")[1:]:
+        if len(part) == 4 and part.isalpha():
+            return part.title()
+        if len(part) == 1:
+            break
+    return None
+
+
 def normalise_lang(value: str | None) -> str | None:
-    """A language tag as records should have given it: lower case primary subtag ("EN" -> "en",
-    "uk-UA" -> "uk"); None for an empty one. Unknown codes are kept as given, lower-cased."""
+    """The primary language subtag of a tag, lower case ("EN" -> "en", "uk-UA" -> "uk"): what
+    codes and names are looked up by; None for an empty one. Unknown codes are kept as given,
+    lower-cased."""
     if not value or not value.strip():
         return None
     primary = re.split(r"[-_]", value.strip().lower(), maxsplit=1)[0]
@@ -85,6 +125,12 @@ def script_agrees(text: str, lang: str | None) -> bool:
     if not letters:
         return True
     cyrillic = sum("\u0400" <= c <= "\u04ff" for c in letters) / len(letters)
+    script = script_of(lang)
+    if script == "Cyrl":
+        return cyrillic >= 0.2
+    if script == "Latn":
+        return cyrillic <= 0.5
+    lang = normalise_lang(lang)
     if lang in _CYRILLIC_LANGS:
         return cyrillic >= 0.2
     if lang in _LATIN_LANGS:

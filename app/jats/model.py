@@ -31,6 +31,24 @@ class Affiliation:
     country: str | None = None
     country_code: str | None = None
     ror: str | None = None
+    isni: str | None = None
+    ringgold: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The institution as an affiliation names it (its department first, when tagged),
+        without the postal address; the whole line when the record tags no institution."""
+        return ", ".join(p for p in (self.department, self.institution) if p) or self.text
+
+    @property
+    def identifier(self) -> tuple[str, str] | None:
+        """The institution's identifier and its scheme ("ROR", "ISNI", "Ringgold"), the first
+        of those the record tags; None when it tags none."""
+        for value, scheme in ((self.ror, "ROR"), (self.isni, "ISNI"),
+                              (self.ringgold, "Ringgold")):
+            if value:
+                return value, scheme
+        return None
 
 
 @dataclass(frozen=True)
@@ -93,6 +111,11 @@ class PubDate:
 # Kinds of pub-date that date the version of record, the issue's first: the issue date, print,
 # both, untyped JATS 1.1+ "pub", online, and an untyped pub-date.
 _ISSUE_ORDER = ("collection", "ppub", "epub-ppub", "pub", "epub", None)
+
+
+# history/date kinds, best first, when the record gives no pub-date at all: a publication date
+# put in the history, else acceptance (the last step before publication the record dates).
+_HISTORY_ORDER = ("pub", "published", "epub", "ppub", "online", "accepted")
 
 
 def _chronological(date: PubDate) -> tuple[int, int, int]:
@@ -158,6 +181,7 @@ class Article:
     section: str | None = None
     article_ids: tuple[tuple[str, str], ...] = ()
     pub_dates: tuple[PubDate, ...] = ()
+    history_dates: tuple[PubDate, ...] = ()
     volume: str | None = None
     issue: str | None = None
     fpage: str | None = None
@@ -208,13 +232,25 @@ class Article:
         identifiers and issue sets use); within that year, the most precise of the dates the
         record gives for publishing this version, the earliest of equally precise ones. So an
         issue dated "2021" with an online date of 2021-10-29 gives 2021-10-29. Preprint,
-        correction and retraction dates never count. Without any of these: the earliest date.
+        correction and retraction dates never count. Without any of these: the earliest
+        pub-date. Without any pub-date: the ``history`` date that comes closest to publication
+        (a publication date put there, else acceptance, else the latest); else nothing.
+        docs/crosswalks.md, "Publication date", gives the whole order.
         """
+        if not self.pub_dates:
+            return self._history_date()
         anchor = next((d for kind in _ISSUE_ORDER for d in self.pub_dates if d.kind == kind), None)
         if anchor is None:
             return min(self.pub_dates, key=_chronological, default=None)
         same_year = [d for d in self.pub_dates if d.kind in _ISSUE_ORDER and d.year == anchor.year]
         return min(same_year, key=lambda d: (-d.precision, _chronological(d)))
+
+    def _history_date(self) -> PubDate | None:
+        for kind in _HISTORY_ORDER:
+            found = [d for d in self.history_dates if d.kind == kind]
+            if found:
+                return max(found, key=_chronological)
+        return max(self.history_dates, key=_chronological, default=None)
 
     @property
     def pages(self) -> str | None:

@@ -254,15 +254,35 @@ _DOI_LINE = re.compile(r"^DOI:\s*\S+$", re.IGNORECASE)
 
 
 def abstract_text(el: etree._Element | None) -> str:
-    """An abstract as running text. Its own heading ("Abstract", "Резюме") goes; the titles of
-    its sections stay, as a reader sees them."""
+    """An abstract as running text. Its own heading ("Abstract", "Резюме") goes; each section
+    of a structured abstract keeps its title as a label ("Aim: ...", as PubMed shows them)."""
     if el is None:
         return ""
+    return normalise_space(_abstract_parts(el))
+
+
+def _abstract_parts(el: etree._Element) -> str:
     parts = [el.text or ""]
     for child in el:
-        if local(child.tag) not in ("title", "label") and local(child.tag) not in ALWAYS_DROP:
+        name = local(child.tag)
+        if name == "sec":
+            parts.append(" " + _labelled_section(child) + " ")
+        elif name not in ("title", "label") and name not in ALWAYS_DROP:
             text = text_of(child)
             if not _DOI_LINE.match(text):
                 parts.append(" " + text + " ")
         parts.append(child.tail or "")
-    return normalise_space("".join(parts))
+    return "".join(parts)
+
+
+def _labelled_section(sec: etree._Element) -> str:
+    """"Title: text" for a section of a structured abstract; its text alone without a title."""
+    heading = " ".join(
+        t for t in (text_of(c, drop=TITLE_DROP) for c in sec if local(c.tag) in ("label", "title"))
+        if t
+    )
+    body = normalise_space(_abstract_parts(sec))
+    if not heading:
+        return body
+    label = heading if heading.endswith((":", ".", "?", "!")) else heading + ":"
+    return f"{label} {body}" if body else heading

@@ -9,7 +9,7 @@ from lxml import etree
 
 from app.crosswalks.registry import CrosswalkError, Document, formats
 from app.factory import services
-from app.ingest import context_for
+from app.ingest import context_for, journals_for
 from app.jats.article import ArticleError, read_article
 from app.jats.identity import local_identifier
 from app.jats.model import Article
@@ -31,7 +31,8 @@ def _preview(root: Any, valid: bool) -> Preview | None:
     except ArticleError:
         return None
     try:
-        identifier: str | None = local_identifier(article)
+        identifier: str | None = local_identifier(
+            article, journals_for(services(current_app).settings))
     except ValueError:
         identifier = None
     return preview_of(article, identifier, _payloads(root, article) if valid else ())
