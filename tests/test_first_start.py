@@ -60,7 +60,7 @@ def test_a_rejected_file_is_reported_and_the_others_are_served(
         assert "{http" not in log, "raw libxml2 names reach the user"
         status = server.run_cli("records", "status")
         assert status.returncode == 0, status.stderr
-        assert "1 records served" in status.stdout
+        assert "1 live records; 1 given in every format" in status.stdout
         assert "broken.xml" in status.stdout and "not-xml.xml" in status.stdout
         load = server.run_cli("records", "load", str(records_with_a_bad_file))
         assert load.returncode == 1, "scripts rely on a non-zero exit when a file is refused"

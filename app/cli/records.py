@@ -383,12 +383,11 @@ def _status(args: argparse.Namespace) -> int:
     settings = load_settings()
     store = open_configured_store(settings)
     try:
-        live = sum(1 for _ in store.iter_identifiers())
-        formats_lines = status_lines(store, settings)
+        lines = status_lines(store, settings)
     finally:
         store.close()
-    print(f"{live} records served from {settings.effective_database_url}")
-    print("\n".join(formats_lines))
+    print("\n".join(lines))
+    print(f"store: {settings.effective_database_url}")
     rejected = read_rejections(settings.instance_dir)
     if not rejected:
         print("no file was rejected by the last loads")
