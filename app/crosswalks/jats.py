@@ -245,6 +245,10 @@ def render(document: Document, context: RenderContext) -> bytes:
     if article is None:
         raise CrosswalkError("the document holds no <article> element")
     payload = to_namespace(upgrade(article)[0])
+    xml_lang = "{http://www.w3.org/XML/1998/namespace}lang"
+    if payload.get(xml_lang) is None and document.article.lang:
+        # The language the declared DTD gives by default: the payload has no DOCTYPE to say it.
+        payload.set(xml_lang, document.article.lang)
     location = FORMAT.schema_url(context.public_url or Settings.public_url)
     payload.set(f"{{{XSI}}}schemaLocation", f"{NS} {location}")
     data = etree.tostring(payload, encoding="utf-8")

@@ -26,6 +26,7 @@ from app.importer.jats_build import build
 from app.importer.record import ConversionError, SourceRecord
 from app.importer.state import HarvestState, Pending
 from app.importer.writer import Checked, Invalid, check, write_if_changed
+from app.ingest import journals_for
 from app.jats.schemas import schema_directory
 
 PREFERENCE = ("jats", "marcxml", "oai_dc")
@@ -261,7 +262,8 @@ class Harvest:
                                     identifier=record.identifier)
             data = build(replace(fields, provenance=provenance))
         return check(data, schemas=self.schemas, max_bytes=self.settings.max_upload_bytes,
-                     name=record.identifier)
+                     name=record.identifier, series_slug=self.series or None,
+                     journals=journals_for(self.settings))
 
 
 def _remove(root: Path, relative: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from app.importer.state import write_atomically
 from app.jats.article import ArticleError, read_article
-from app.jats.identity import series, slug
+from app.jats.identity import Journals, series, slug
 from app.jats.model import Article
 from app.jats.schemas import SchemaDirectory
 from app.jats.validation import validate
@@ -32,7 +32,10 @@ class Invalid(ValueError):
     """The converted record is not valid JATS; the message lists the problems."""
 
 
-def check(data: bytes, *, schemas: SchemaDirectory, max_bytes: int, name: str) -> Checked:
+def check(data: bytes, *, schemas: SchemaDirectory, max_bytes: int, name: str,
+          series_slug: str | None = None, journals: Journals | None = None) -> Checked:
+    """``series_slug``: the series being imported (its folder); else the series that the
+    collection's ``journals.toml`` gives the article."""
     report = validate(data, filename=name, schemas=schemas, max_bytes=max_bytes)
     if not report.valid or report.root is None:
         problems = "; ".join(
@@ -42,10 +45,11 @@ def check(data: bytes, *, schemas: SchemaDirectory, max_bytes: int, name: str) -
         article = read_article(report.root)
     except ArticleError as exc:
         raise Invalid(str(exc)) from exc
-    return Checked(data, place(article), article)
+    return Checked(data, place(article, journals, series_slug), article)
 
 
-def place(article: Article) -> Path:
+def place(article: Article, journals: Journals | None = None,
+          series_slug: str | None = None) -> Path:
     """``<series>/<year>/<issue>/<article>.xml``, from what the article says."""
     issued = article.issued
     year = str(issued.year) if issued else "no-year"
@@ -64,7 +68,7 @@ def place(article: Article) -> Path:
         name = slug(article.doi)
     else:
         name = slug(article.title)[:60] or "article"
-    return Path(series(article)) / year / folder / f"{name}.xml"
+    return Path(series_slug or series(article, journals)) / year / folder / f"{name}.xml"
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
