@@ -8,7 +8,7 @@ goes through) and reads it as an article: anything but the reader's own
 :class:`~app.jats.article.ArticleError` is a crash. The messages target feeds the input, as
 text, to :func:`~app.jats.messages.describe`, which turns libxml2's messages into plain
 words: it must return a (kind, message) pair for any text. Inputs that crash are written to
-``tests/data/fuzz/<target>-crash-*``, where ``tests/test_fuzz_regressions.py`` replays every
+``tests/data/fuzz/<target>-crash-*``, where ``tests/jats/test_fuzz_regressions.py`` replays every
 one on each test run; the seed corpus is the repository's own records and test files.
 Prints the executions per second and the coverage reached, as libFuzzer reports them.
 """

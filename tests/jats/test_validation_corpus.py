@@ -20,7 +20,7 @@ from app.jats.validation import ValidationReport, validate_file
 CATALOG_NS = "{urn:oasis:names:tc:entity:xmlns:xml:catalog}"
 XSD = {"1.3": "jats-1.3/publishing/JATS-journalpublishing1-3-mathml3.xsd",
        "1.4": "jats-1.4/publishing/JATS-journalpublishing1-4-mathml3.xsd"}
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def corpus_files(corpus: Path) -> list[Path]:

@@ -8,10 +8,7 @@ of the metadata a harvester would get. ``POST /api/validate`` gives the same rep
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from flask.testing import FlaskClient
 from lxml import html
 from werkzeug.test import TestResponse
@@ -23,14 +20,7 @@ from tests.web_support import (
     csrf_from,
     html_problems,
     seed_bytes,
-    web_app,
 )
-
-
-@pytest.fixture
-def web(tmp_path: Path, store_url: str) -> Iterator[Web]:
-    with web_app(tmp_path, store_url) as built:
-        yield built
 
 
 def _validate(client: FlaskClient, data: bytes, name: str = "article.xml") -> TestResponse:

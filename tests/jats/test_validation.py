@@ -13,7 +13,7 @@ from lxml import etree
 from app.jats.schemas import SchemaDirectory, SchemaMissingError, schema_directory
 from app.jats.validation import validate, validate_file
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 ARCHIVING_13 = ('<!DOCTYPE article PUBLIC "-//NLM//DTD JATS (Z39.96) Journal Archiving and '
                 'Interchange DTD with MathML3 v1.3 20210610//EN" '
                 '"JATS-archivearticle1-3-mathml3.dtd">')

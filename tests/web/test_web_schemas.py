@@ -4,24 +4,21 @@ its records validate against), with the modules its driver imports by relative p
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from lxml import etree
 
 from app.crosswalks.registry import formats
-from tests.web_support import Web, web_app
+from tests.web_support import Web
 
 PUBLIC = "http://journals.example"
 XSD = "{http://www.w3.org/2001/XMLSchema}"
 
 
 @pytest.fixture
-def web(tmp_path: Path, store_url: str) -> Iterator[Web]:
-    with web_app(tmp_path, store_url, public_url=PUBLIC) as built:
-        yield built
+def web_settings() -> dict[str, object]:
+    return {"public_url": PUBLIC}
 
 
 def test_the_declared_jats_schema_is_served_with_its_namespace(web: Web) -> None:

@@ -10,7 +10,8 @@ import pytest
 
 from bench.fuzz import TARGETS
 
-CRASHES = sorted((Path(__file__).parent / "data" / "fuzz").glob("*-crash-*"))
+FUZZ_DATA = Path(__file__).resolve().parents[1] / "data" / "fuzz"
+CRASHES = sorted(FUZZ_DATA.glob("*-crash-*"))
 
 
 def test_the_fuzzer_has_kept_its_findings() -> None:

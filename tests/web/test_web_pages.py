@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,7 +28,6 @@ from tests.web_support import (
     html_problems,
     seed_bytes,
     variant,
-    web_app,
 )
 
 PUBLIC = "http://journals.example"
@@ -40,9 +38,8 @@ OAI = "{http://www.openarchives.org/OAI/2.0/}"
 
 
 @pytest.fixture
-def web(tmp_path: Path, store_url: str) -> Iterator[Web]:
-    with web_app(tmp_path, store_url, public_url=PUBLIC) as built:
-        yield built
+def web_settings() -> dict[str, object]:
+    return {"public_url": PUBLIC}
 
 
 def _meta(doc: html.HtmlElement, name: str) -> list[str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 CLI = Path(sys.executable).with_name("jats-oai")
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def jats_oai(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:

@@ -236,7 +236,7 @@ def test_excessive_nesting(schemas: SchemaDirectory) -> None:
 
 
 def test_utf8_bom(schemas: SchemaDirectory) -> None:
-    report = run(b"\xef\xbb\xbf" + (Path(__file__).parent / "data" /
+    report = run(b"\xef\xbb\xbf" + (Path(__file__).resolve().parents[1] / "data" /
                                     "minimal-jats-1.4-no-doctype.xml").read_bytes(), schemas)
     assert report.valid, report.errors
 

@@ -50,9 +50,8 @@ OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 
 
 @pytest.fixture
-def web(tmp_path: Path, store_url: str) -> Iterator[Web]:
-    with web_app(tmp_path, store_url, max_upload_bytes=LIMIT) as built:
-        yield built
+def web_settings() -> dict[str, object]:
+    return {"max_upload_bytes": LIMIT}
 
 
 def _hostile_seed() -> bytes:

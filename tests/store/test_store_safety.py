@@ -20,7 +20,7 @@ from tests.web_support import ADMIN, EDITOR, SEED_ID, Web, variant, web_app
 
 
 @pytest.fixture
-def web(tmp_path: Path, store_url: str) -> Iterator[Web]:
+def stocked(tmp_path: Path, store_url: str) -> Iterator[Web]:
     """The seed, two editors' deposits (one replaced, one withdrawn) and an audit trail."""
     with web_app(tmp_path, store_url) as built:
         store = built.store
@@ -36,16 +36,16 @@ def web(tmp_path: Path, store_url: str) -> Iterator[Web]:
         yield built
 
 
-def _cli(web: Web, monkeypatch: pytest.MonkeyPatch, *argv: str) -> int:
-    monkeypatch.setenv("JATS_OAI_INSTANCE_DIR", str(web.settings.instance_dir))
-    monkeypatch.setenv("JATS_OAI_DATABASE_URL", web.settings.database_url)
+def _cli(stocked: Web, monkeypatch: pytest.MonkeyPatch, *argv: str) -> int:
+    monkeypatch.setenv("JATS_OAI_INSTANCE_DIR", str(stocked.settings.instance_dir))
+    monkeypatch.setenv("JATS_OAI_DATABASE_URL", stocked.settings.database_url)
     return cli_main(list(argv))
 
 
 def test_a_sound_store_checks_clean(
-    web: Web, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    stocked: Web, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert _cli(web, monkeypatch, "store", "check") == 0
+    assert _cli(stocked, monkeypatch, "store", "check") == 0
     assert "the store is sound: 2 live records" in capsys.readouterr().out
 
 
@@ -66,14 +66,14 @@ def test_a_sound_store_checks_clean(
     ],
 )
 def test_each_kind_of_damage_is_found_and_fails_the_check(
-    web: Web, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    stocked: Web, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
     damage: str, finding: str,
 ) -> None:
-    store = web.store
+    store = stocked.store
     assert isinstance(store, SqlStore)
     with store._writer() as db:
         db.execute(damage, (b"x",) if "?" in damage else ())
-    assert _cli(web, monkeypatch, "store", "check") == 1
+    assert _cli(stocked, monkeypatch, "store", "check") == 1
     assert finding in capsys.readouterr().out
 
 
@@ -98,19 +98,19 @@ def _everything(store: SqlStore) -> tuple:
 
 @pytest.mark.parametrize("target_kind", ["same", "sqlite"])
 def test_backup_and_restore_round_trip(
-    web: Web, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target_kind: str
+    stocked: Web, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target_kind: str
 ) -> None:
     """Restored into an empty store (of the same kind, or SQLite), everything is back:
     the store checks clean and a second backup is the same file, byte for byte."""
-    source = web.store
+    source = stocked.store
     assert isinstance(source, SqlStore)
     before = _everything(source)
     backup = tmp_path / "store.jsonl"
-    assert _cli(web, monkeypatch, "store", "backup", str(backup)) == 0
+    assert _cli(stocked, monkeypatch, "store", "backup", str(backup)) == 0
     if target_kind == "same":
         source.add_user("intruder", hash_password("not in the backup"))
-        assert _cli(web, monkeypatch, "store", "restore", str(backup)) == 2  # needs --yes
-        assert _cli(web, monkeypatch, "store", "restore", "--yes", str(backup)) == 0
+        assert _cli(stocked, monkeypatch, "store", "restore", str(backup)) == 2  # needs --yes
+        assert _cli(stocked, monkeypatch, "store", "restore", "--yes", str(backup)) == 0
         target = source
     else:
         target = open_store(f"sqlite:///{tmp_path / 'restored.sqlite3'}")
@@ -131,13 +131,13 @@ def test_backup_and_restore_round_trip(
 
 
 def test_a_damaged_backup_changes_nothing(
-    web: Web, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    stocked: Web, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = web.store
+    store = stocked.store
     assert isinstance(store, SqlStore)
     before = _everything(store)
     backup = tmp_path / "store.jsonl"
-    assert _cli(web, monkeypatch, "store", "backup", str(backup)) == 0
+    assert _cli(stocked, monkeypatch, "store", "backup", str(backup)) == 0
     backup.write_text(backup.read_text(encoding="utf-8") + "{not json\n", encoding="utf-8")
-    assert _cli(web, monkeypatch, "store", "restore", "--yes", str(backup)) == 1
+    assert _cli(stocked, monkeypatch, "store", "restore", "--yes", str(backup)) == 1
     assert _everything(store) == before

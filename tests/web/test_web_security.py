@@ -9,8 +9,6 @@ without reading a local file.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -26,7 +24,6 @@ from tests.web_support import (
     csrf_from,
     seed_bytes,
     variant,
-    web_app,
 )
 
 LIMIT = 256 * 1024
@@ -50,9 +47,8 @@ LAUGHS = b"""<?xml version="1.0"?>
 
 
 @pytest.fixture
-def web(tmp_path: Path, store_url: str) -> Iterator[Web]:
-    with web_app(tmp_path, store_url, max_upload_bytes=LIMIT) as built:
-        yield built
+def web_settings() -> dict[str, object]:
+    return {"max_upload_bytes": LIMIT}
 
 
 def _form(client: FlaskClient, page: str = "/validate") -> str:

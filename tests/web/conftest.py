@@ -1,0 +1,22 @@
+"""The web tests' app: the real app on a real store holding the seed and two accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.web_support import Web, web_app
+
+
+@pytest.fixture
+def web_settings() -> dict[str, object]:
+    """The settings a module's app differs by; a module overrides this fixture."""
+    return {}
+
+
+@pytest.fixture
+def web(tmp_path: Path, store_url: str, web_settings: dict[str, object]) -> Iterator[Web]:
+    with web_app(tmp_path, store_url, **web_settings) as built:
+        yield built
