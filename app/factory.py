@@ -10,10 +10,17 @@ from flask import Flask
 
 from app.allocator import keep_response_buffers
 from app.config import Settings, load_settings
-from app.store import open_store
+from app.oai.framing import RecordFramer
+from app.store import open_store as open_store_with
 from app.store.base import Store
 
 BLUEPRINT_MODULES: tuple[str, ...] = ("app.web", "app.oai.views")
+
+
+def open_store(url: str, *, migrate: bool = True) -> Store:
+    """The one place where the store and the protocol meet: the store at ``url``, with the
+    OAI-PMH framer that builds its harvest fragments. The app, the CLI and the tools use it."""
+    return open_store_with(url, framer=RecordFramer(), migrate=migrate)
 
 
 @dataclass

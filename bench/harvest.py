@@ -279,7 +279,7 @@ def compact(instance: Path, database_url: str) -> None:
 
 def open_bench_store(instance: Path, database_url: str):
     from app.config import load_settings
-    from app.store import open_store
+    from app.factory import open_store
 
     settings = load_settings(instance_dir=instance, database_url=database_url)
     return settings, open_store(settings.effective_database_url)

@@ -65,7 +65,7 @@ class _Pager:
             fetch=provider.store.list_framed,
             position=lambda row: (datetime.fromtimestamp(row[0], UTC), row[1]),
             listable=lambda row: framing.sound(row[3]),
-            render=lambda rows: responses.page_of_fragments(rows, id_prefix),
+            render=lambda rows: framing.page_of_fragments(rows, id_prefix),
         )
 
     @classmethod

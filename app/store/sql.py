@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import time
 from abc import abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -67,6 +67,20 @@ def from_epoch(seconds: int) -> datetime:
 
 def _header(identifier: str, datestamp: int, deleted: Any, set_specs: str) -> Header:
     return Header(identifier, from_epoch(datestamp), bool(deleted), tuple(set_specs.split()))
+
+
+def _framed_rows(
+    framer: Framer, header: Header, seq: int, formats: Iterable[tuple[str, bytes]]
+) -> list[tuple]:
+    """The ``framed_records`` rows of a record: one per format of a live record, one under
+    the prefix ``''`` for a deleted record (listed in every format)."""
+    stamp = to_epoch(header.datestamp)
+    if header.deleted:
+        return [("", stamp, header.identifier, True, seq, framer.deleted(header))]
+    return [
+        (prefix, stamp, header.identifier, False, seq, framer.record(header, bytes(payload)))
+        for prefix, payload in formats
+    ]
 
 
 class SqlStore(Store):
@@ -191,15 +205,9 @@ class SqlStore(Store):
             header = _header(draft.identifier, stamp, False, set_specs)
             if row is not None:
                 db.execute("DELETE FROM framed_records WHERE identifier = ?", (draft.identifier,))
-            if draft.formats:
-                db.executemany(
-                    "INSERT INTO framed_records (prefix, datestamp, identifier, deleted, seq,"
-                    " fragment) VALUES (?, ?, ?, ?, ?, ?)",
-                    [
-                        (p, stamp, draft.identifier, False, seq, framer.record(header, bytes(v)))
-                        for p, v in sorted(draft.formats.items())
-                    ],
-                )
+            self._insert_framed(
+                db, _framed_rows(framer, header, seq, sorted(draft.formats.items()))
+            )
             self._log(db, draft.identifier, action, actor, stamp, draft.content_hash)
         return PutResult(header, changed=True)
 
@@ -251,11 +259,12 @@ class SqlStore(Store):
         rows: list[tuple] = []
         for identifier, stamp, deleted, set_specs, seq in batch:
             header = _header(identifier, stamp, deleted, set_specs)
-            if deleted:
-                rows.append(("", stamp, identifier, True, seq, framer.deleted(header)))
-                continue
-            for prefix, payload in payloads.get(identifier, []):
-                rows.append((prefix, stamp, identifier, False, seq, framer.record(header, payload)))
+            rows += _framed_rows(framer, header, seq, payloads.get(identifier, []))
+        self._insert_framed(db, rows)
+
+    @staticmethod
+    def _insert_framed(db: Db, rows: list[tuple]) -> None:
+        """The one writer of ``framed_records`` (rows from :func:`_framed_rows`)."""
         if rows:
             db.executemany(
                 "INSERT INTO framed_records (prefix, datestamp, identifier, deleted, seq,"
@@ -303,11 +312,7 @@ class SqlStore(Store):
             )
             header = _header(identifier, stamp, True, row[3])
             db.execute("DELETE FROM framed_records WHERE identifier = ?", (identifier,))
-            db.execute(
-                "INSERT INTO framed_records (prefix, datestamp, identifier, deleted, seq,"
-                " fragment) VALUES ('', ?, ?, ?, ?, ?)",
-                (stamp, identifier, True, seq, framer.deleted(header)),
-            )
+            self._insert_framed(db, _framed_rows(framer, header, seq, ()))
             self._log(db, identifier, "withdraw", actor, stamp, row[2])
         return header
 
