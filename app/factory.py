@@ -12,7 +12,7 @@ from app.allocator import keep_response_buffers
 from app.config import Settings, load_settings
 from app.oai.framing import RecordFramer
 from app.store import open_store as open_store_with
-from app.store.base import Store
+from app.store.base import AccountStore, HarvestStore, RecordStore, Store
 
 BLUEPRINT_MODULES: tuple[str, ...] = ("app.web", "app.oai.views")
 
@@ -29,6 +29,20 @@ class Services:
 
     settings: Settings
     store: Store
+
+    @property
+    def records(self) -> RecordStore:
+        return self.store
+
+    @property
+    def harvest(self) -> HarvestStore:
+        """What the OAI-PMH provider reads."""
+        return self.store
+
+    @property
+    def accounts(self) -> AccountStore:
+        """What sign-in, sessions and the audit trail use."""
+        return self.store
 
 
 def create_app(settings: Settings | None = None) -> Flask:

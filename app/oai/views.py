@@ -134,7 +134,7 @@ def answer(
             iter((f"Too many requests; retry in {seconds} s.\n".encode(),)),
         )
     settings = svc.settings
-    provider = Provider(svc.store, settings, state.clock)
+    provider = Provider(svc.harvest, settings, state.clock)
     base = public_base_url(settings) or base_url
     try:
         body = provider.respond(pairs, base)

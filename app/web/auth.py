@@ -72,7 +72,7 @@ def current_user() -> str | None:
     g.user = None
     name = session.get("user")
     if name:
-        user = services(current_app).store.user(name)
+        user = services(current_app).accounts.user(name)
         fresh = time.time() - float(session.get("since", 0)) < SESSION_MAX_AGE
         if user and fresh and hmac.compare_digest(
             session.get("auth", ""), _fingerprint(user.password_hash)
@@ -89,7 +89,7 @@ def token_user() -> str | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    return services(current_app).store.user_for_token(hash_token(token.strip()))
+    return services(current_app).accounts.user_for_token(hash_token(token.strip()))
 
 
 def csrf_token() -> str:
@@ -195,7 +195,7 @@ def login() -> Any:
         return render_template("login.html", next_url=next_url, error=None)
     name = request.form.get("name", "").strip()
     password = request.form.get("password", "")
-    store = services(current_app).store
+    store = services(current_app).accounts
     keys = throttle_keys(name)
     counts = store.login_attempt(keys, LOGIN_WINDOW_SECONDS, int(time.time()))
     if max(counts.values()) > LOGIN_FAILURES_ALLOWED:
@@ -240,6 +240,6 @@ def logout() -> Any:
     if isinstance(session, StoreSession):
         session.regenerate()
     if name:
-        services(current_app).store.audit(name, "logout")
+        services(current_app).accounts.audit(name, "logout")
     flash("Signed out.")
     return redirect(url_for("web.home"))
