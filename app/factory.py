@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from flask import Flask
 
-from app.allocator import keep_response_buffers
 from app.config import Settings, load_settings
 from app.oai.framing import RecordFramer
 from app.store import open_store as open_store_with
@@ -51,7 +50,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app.jats.schemas import schema_directory
 
     schema_directory(settings.schema_dir).check()
-    keep_response_buffers()
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config.update(
         SECRET_KEY=settings.secret_key,

@@ -13,7 +13,6 @@ import logging
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from functools import lru_cache
 
 from app.store.base import Header, SetInfo
 
@@ -55,20 +54,15 @@ def text(value: str) -> str:
 attr = text
 
 
-@lru_cache(maxsize=65536)
 def datestamp(value: datetime) -> str:
-    """UTC, whole seconds, ``Z`` (section 3.3.1).
-
-    Cached: records loaded together share their second, and a page formats 100 of them.
-    """
+    """UTC, whole seconds, ``Z`` (section 3.3.1)."""
     if value.tzinfo is not UTC and value.tzinfo is not None:
         value = value.astimezone(UTC)
     return value.isoformat()[:19] + "Z"
 
 
-@lru_cache(maxsize=4096)
 def set_specs(sets: tuple[str, ...]) -> str:
-    """The setSpec elements of a header; records share a few combinations, so they are cached."""
+    """The setSpec elements of a header."""
     return "".join(f"<setSpec>{text(s)}</setSpec>" for s in sets)
 
 

@@ -90,8 +90,6 @@ class SqlStore(Store):
     clock: Callable[[], float] = staticmethod(time.time)
     #: Builds the harvest fragments at put time; a store without one can read but not write.
     framer: Framer | None = None
-    #: Windows bounded at or below this ``seq`` list no deleted record (see _deleted_within).
-    _clear_upto: int = -1
 
     @abstractmethod
     def _connection(self) -> AbstractContextManager[Db]:
@@ -528,36 +526,16 @@ class SqlStore(Store):
             rows = sorted(rows + gone, key=lambda r: (r[0], r[1]))[:limit]
         return rows
 
-    def _deleted_within(self, db: Db, max_seq: int) -> bool:
-        """Whether a window bounded by ``max_seq`` can list any deleted record.
-
-        Most collections have none, and then every page would ask for an empty range. A
-        "no" is final: a deletion made later gets a higher ``seq``, so no deleted row at or
-        below ``max_seq`` can appear afterwards. So the answer is remembered as the highest
-        bound known to be clear (and a "yes" per bound, few at a time), per process.
-        """
-        if max_seq <= self._clear_upto:
-            return False
-        seen = self._deleted_seen
-        if max_seq in seen:
-            return seen[max_seq]
-        found = (
+    @staticmethod
+    def _deleted_within(db: Db, max_seq: int) -> bool:
+        """Whether a window bounded by ``max_seq`` can list any deleted record: most
+        collections have none, and then a page skips the empty second range."""
+        return (
             db.execute(
                 "SELECT 1 FROM framed_records WHERE prefix = '' AND seq <= ? LIMIT 1", (max_seq,)
             ).fetchone()
             is not None
         )
-        if found:
-            if len(seen) >= 64:
-                seen.clear()
-            seen[max_seq] = True
-        else:
-            self._clear_upto = max(self._clear_upto, max_seq)
-        return found
-
-    @property
-    def _deleted_seen(self) -> dict[int, bool]:
-        return self.__dict__.setdefault("_deleted_seen_by_bound", {})
 
     def count(self, window: Window) -> int:
         if window.prefix is None:
