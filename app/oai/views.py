@@ -55,7 +55,9 @@ class OAIState:
 @bp.record_once
 def _setup(state: BlueprintSetupState) -> None:
     settings = services(state.app).settings
-    state.app.extensions[_STATE] = OAIState(RateLimiter(settings.rate_limit_per_minute))
+    state.app.extensions[_STATE] = OAIState(
+        RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_storage_uri)
+    )
     state.app.wsgi_app = fast_path(state.app, state.app.wsgi_app)  # type: ignore[method-assign]
 
 
