@@ -108,8 +108,8 @@ def test_a_client_past_the_rate_gets_503_with_retry_after(
     repo: Repository, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Section 3.1.2.2: flow control is HTTP 503 with Retry-After; the limit is per client,
-    at most the configured number of requests in any minute (a clock the test moves, no
-    sleeping: the in-memory counter of the ``limits`` library reads ``time.time``)."""
+    the configured number of requests a minute from the client's first (a clock the test
+    moves, no sleeping: the in-memory counter of the ``limits`` library reads ``time.time``)."""
     now = [1000.0]
     monkeypatch.setattr(limits.storage.memory, "time", SimpleNamespace(time=lambda: now[0]))
     oai_state(repo.app).limiter = RateLimiter(6, clock=lambda: now[0])
@@ -119,7 +119,7 @@ def test_a_client_past_the_rate_gets_503_with_retry_after(
         repo.oai.check(client.get("/oai?verb=Identify"))
     refused = client.get("/oai?verb=Identify")
     assert refused.status_code == 503
-    assert refused.headers["Retry-After"] == "60"  # the first of the six leaves the window then
+    assert refused.headers["Retry-After"] == "60"  # the client's minute ends then
     repo.oai.check(other.get("/oai?verb=Identify", environ_base={"REMOTE_ADDR": "192.0.2.7"}))
     now[0] += 59.0
     assert client.get("/oai?verb=Identify").headers["Retry-After"] == "1"

@@ -1,7 +1,7 @@
 """Flow control (section 3.1.2.2): requests a minute per client; past it, HTTP 503 + Retry-After.
 
-Counted by ``limits``, the library Flask-Limiter is built on, in a moving window (no more than
-``rate_limit_per_minute`` requests in any 60 seconds), in the storage that
+Counted by ``limits``, the library Flask-Limiter is built on, in fixed windows of a minute (a
+client's window starts with its first request; its cheapest strategy), in the storage that
 ``rate_limit_storage_uri`` names: ``memory://`` (the default) counts in each worker process,
 so with N workers a client can get up to N times the rate; ``redis://host:6379`` or
 ``memcached://host:11211`` share the count between every worker and host. Flask-Limiter itself
@@ -18,13 +18,13 @@ from collections.abc import Callable
 
 from limits import RateLimitItemPerMinute
 from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import FixedWindowRateLimiter
 
 _NAMESPACE = "oai"
 
 
 class RateLimiter:
-    """``per_minute`` requests in any minute per client."""
+    """``per_minute`` requests a minute per client."""
 
     def __init__(
         self,
@@ -35,7 +35,7 @@ class RateLimiter:
         self.per_minute = per_minute
         self.clock = clock
         self._item = RateLimitItemPerMinute(per_minute) if per_minute > 0 else None
-        self._window = MovingWindowRateLimiter(storage_from_string(storage_uri))
+        self._window = FixedWindowRateLimiter(storage_from_string(storage_uri))
 
     def acquire(self, client: str) -> float:
         """0 when the request may go ahead, else the seconds to wait before trying again."""

@@ -22,6 +22,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import parse_qsl
 
 import werkzeug.urls  # noqa: F401 - registers the "werkzeug.url_quote" codec error handler
@@ -186,6 +187,28 @@ def unavailable(base_url: str, now: datetime) -> Answer:
     )
 
 
+@lru_cache(maxsize=256)
+def _base_url(
+    scheme: str,
+    host: str | None,
+    server_name: str | None,
+    server_port: str | None,
+    script_name: str,
+    path: str,
+) -> str:
+    """The request's URL without query, as Flask's ``request.base_url`` gives it; part of the
+    fast path: a harvest asks for the same one thousands of times (15 µs each otherwise)."""
+    environ = {"wsgi.url_scheme": scheme, "SCRIPT_NAME": script_name, "PATH_INFO": path}
+    for key, value in (
+        ("HTTP_HOST", host),
+        ("SERVER_NAME", server_name),
+        ("SERVER_PORT", server_port),
+    ):
+        if value is not None:
+            environ[key] = value
+    return get_current_url(environ, strip_querystring=True)
+
+
 def fast_path(app: Flask, wsgi_app: Callable) -> Callable:
     """WSGI in front of ``wsgi_app``: GET ``/oai`` answered without Flask's request cycle.
 
@@ -204,7 +227,14 @@ def fast_path(app: Flask, wsgi_app: Callable) -> Callable:
         reply = answer(
             app,
             pairs,
-            get_current_url(environ, strip_querystring=True),
+            _base_url(
+                environ["wsgi.url_scheme"],
+                environ.get("HTTP_HOST"),
+                environ.get("SERVER_NAME"),
+                environ.get("SERVER_PORT"),
+                environ.get("SCRIPT_NAME", ""),
+                environ["PATH_INFO"],
+            ),
             environ.get("REMOTE_ADDR"),
             environ.get("HTTP_ACCEPT_ENCODING"),
         )
