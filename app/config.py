@@ -47,6 +47,7 @@ class Settings:
     oai_page_size: int = 100
     token_lifetime_days: int = 7
     rate_limit_per_minute: int = 600
+    rate_limit_storage_uri: str = "memory://"
     trusted_proxies: int = 0
     max_withdraw_percent: int = 10
     marc_organization_code: str = ""

@@ -8,12 +8,18 @@ from dataclasses import dataclass
 
 from flask import Flask
 
-from app.allocator import keep_response_buffers
 from app.config import Settings, load_settings
-from app.store import open_store
-from app.store.base import Store
+from app.oai.framing import RecordFramer
+from app.store import open_store as open_store_with
+from app.store.base import AccountStore, HarvestStore, RecordStore, Store
 
 BLUEPRINT_MODULES: tuple[str, ...] = ("app.web", "app.oai.views")
+
+
+def open_store(url: str, *, migrate: bool = True) -> Store:
+    """The one place where the store and the protocol meet: the store at ``url``, with the
+    OAI-PMH framer that builds its harvest fragments. The app, the CLI and the tools use it."""
+    return open_store_with(url, framer=RecordFramer(), migrate=migrate)
 
 
 @dataclass
@@ -23,6 +29,20 @@ class Services:
     settings: Settings
     store: Store
 
+    @property
+    def records(self) -> RecordStore:
+        return self.store
+
+    @property
+    def harvest(self) -> HarvestStore:
+        """What the OAI-PMH provider reads."""
+        return self.store
+
+    @property
+    def accounts(self) -> AccountStore:
+        """What sign-in, sessions and the audit trail use."""
+        return self.store
+
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app; stops at once, naming the file, when an official schema is missing."""
@@ -30,7 +50,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app.jats.schemas import schema_directory
 
     schema_directory(settings.schema_dir).check()
-    keep_response_buffers()
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config.update(
         SECRET_KEY=settings.secret_key,

@@ -9,8 +9,8 @@ at tens of records per second on a small machine), compact it once with ``jats-o
 compact`` as the README asks after a bulk load, serve it with the real server (gunicorn, 2
 workers, SQLite) and with two yardsticks (bench/yardstick.py, the same gunicorn settings, the
 same records): the issue's, on SQLite and Python as they come, and the same app given the
-64 KiB pages and allocator thresholds our server uses, so that a ratio to it is the cost of
-our own code alone. Then harvest ListRecords oai_dc from each in turn: with a keep-alive
+64 KiB pages our store uses, so that a ratio to it is the cost of our own code alone.
+Then harvest ListRecords oai_dc from each in turn: with a keep-alive
 client that does not parse the pages (it follows resumption tokens with a regex), and with
 Sickle, which parses them. Prints records per second (median of the runs), our rate as a
 ratio to the yardstick's, the latency of the first and of the last page, and the peak memory
@@ -44,13 +44,12 @@ DATA_DIR = BENCH_DIR / "data"
 PREFIX = "oai_dc"
 WORKERS = 2
 THREADS = 4
-#: The yardsticks, by label: (page size, allocator tuned). The issue's, on SQLite and Python
-#: as they come (4 KiB pages), and the same app given our store's 64 KiB pages and the
-#: allocator thresholds our server sets (app/allocator.py), so that what is left of the
-#: ratio is our own code's cost, not a difference of settings.
-YARDSTICKS: dict[str, tuple[int | None, bool]] = {
-    "yardstick (defaults)": (None, False),
-    "yardstick (tuned like ours)": (65536, True),
+#: The yardsticks, by label: page size. The issue's, on SQLite and Python as they come
+#: (4 KiB pages), and the same app given our store's 64 KiB pages, so that what is left of
+#: the ratio is our own code's cost, not a difference of settings.
+YARDSTICKS: dict[str, int | None] = {
+    "yardstick (defaults)": None,
+    "yardstick (tuned like ours)": 65536,
 }
 _TOKEN = re.compile(rb"<resumptionToken[^>]*>([^<]+)</resumptionToken>")
 _RECORD = re.compile(rb"<record[ >]")
@@ -279,7 +278,7 @@ def compact(instance: Path, database_url: str) -> None:
 
 def open_bench_store(instance: Path, database_url: str):
     from app.config import load_settings
-    from app.store import open_store
+    from app.factory import open_store
 
     settings = load_settings(instance_dir=instance, database_url=database_url)
     return settings, open_store(settings.effective_database_url)
@@ -370,11 +369,9 @@ def start_ours(instance: Path, database_url: str) -> RunningServer:
     )
 
 
-def start_yardstick(db_path: Path, instance: Path, tuned: bool = False) -> RunningServer:
+def start_yardstick(db_path: Path, instance: Path) -> RunningServer:
     port = free_port()
     env = dict(os.environ, YARDSTICK_DB=str(db_path), PYTHONPATH=str(REPO_ROOT))
-    if tuned:
-        env["YARDSTICK_KEEP_BUFFERS"] = "1"
     log_path = instance.parent / "yardstick.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -492,9 +489,9 @@ def main(argv: list[str] | None = None) -> int:
         compact(instance, database_url)
         servers = {"jats-oai (SQLite)": start_ours(instance, database_url)}
         try:
-            for label, (page_size, tuned) in YARDSTICKS.items():
+            for label, page_size in YARDSTICKS.items():
                 db_path = build_yardstick(instance, database_url, page_size)
-                servers[label] = start_yardstick(db_path, instance, tuned)
+                servers[label] = start_yardstick(db_path, instance)
             found = measure(servers, size, args.repeat, not args.no_sickle)
         finally:
             for server in servers.values():

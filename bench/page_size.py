@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 
 from app.config import load_settings
-from app.store import open_store, sqlite
+from app.factory import open_store
+from app.store import sqlite
 from bench.harvest import prepare_collection
 from bench.store import prepared_drafts
 

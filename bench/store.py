@@ -33,9 +33,9 @@ from pathlib import Path
 
 from app.cli.records import load_folder
 from app.config import Settings, load_settings
+from app.factory import open_store
 from app.ingest import Prepared, prepare
 from app.oai.framing import RecordFramer
-from app.store import open_store
 from app.store.base import Header, RecordDraft, Store, Window
 from bench.generate import iter_records, write_records
 from bench.timing import median_ms

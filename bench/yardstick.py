@@ -6,9 +6,7 @@ signed tokens, no store abstraction. The benchmark serves it with the same gunic
 as the real service, on the same records, and reports the service's rate as a ratio to it.
 
 ``build(store, repository_identifier, prefix, path)`` copies a store's records into the
-yardstick's own table; ``application`` serves the file named by ``$YARDSTICK_DB``. With
-``$YARDSTICK_KEEP_BUFFERS=1`` it sets the allocator thresholds our server sets
-(app/allocator.py), so the two can also be compared with the same process settings.
+yardstick's own table; ``application`` serves the file named by ``$YARDSTICK_DB``.
 """
 
 from __future__ import annotations
@@ -109,11 +107,6 @@ def build(
     db.close()
     return count
 
-
-if os.environ.get("YARDSTICK_KEEP_BUFFERS") == "1":
-    from app.allocator import keep_response_buffers
-
-    keep_response_buffers()
 
 _local = threading.local()
 

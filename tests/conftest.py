@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from app.config import REPO_ROOT, Settings, load_settings
+from app.factory import open_store
 from app.ingest import Prepared
-from app.store import open_store
 from app.store.base import Store
 from tests.factories import Clock
 from tests.oai_helpers import Repository, sample_records

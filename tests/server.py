@@ -34,7 +34,7 @@ from oaipmh.metadata import MetadataReader, MetadataRegistry, oai_dc_reader
 from sickle import Sickle
 
 from app.config import load_settings
-from app.store import open_store
+from app.factory import open_store
 
 READY_TIMEOUT = 90.0
 TEST_DATABASE_URL = os.environ.get("JATS_OAI_TEST_DATABASE_URL", "")

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import psycopg
 
 from app.config import Settings, load_settings
-from app.store import open_store
+from app.factory import open_store
 from app.store.base import Store
 
 

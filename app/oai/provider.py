@@ -31,7 +31,7 @@ from app.oai.request import (
     oai_error,
     parse_request,
 )
-from app.store.base import Header, Store, Window
+from app.store.base import HarvestStore, Header, Window
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class _Pager:
             fetch=provider.store.list_framed,
             position=lambda row: (datetime.fromtimestamp(row[0], UTC), row[1]),
             listable=lambda row: framing.sound(row[3]),
-            render=lambda rows: responses.page_of_fragments(rows, id_prefix),
+            render=lambda rows: framing.page_of_fragments(rows, id_prefix),
         )
 
     @classmethod
@@ -85,7 +85,7 @@ class _Pager:
 class Provider:
     """One OAI-PMH repository: the store, the settings and a clock (tests inject their own)."""
 
-    store: Store
+    store: HarvestStore
     settings: Settings
     clock: Callable[[], datetime] = utc_now
 

@@ -13,11 +13,7 @@ import logging
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from functools import lru_cache
-from itertools import repeat
-from operator import itemgetter
 
-from app.oai import framing
 from app.store.base import Header, SetInfo
 
 log = logging.getLogger(__name__)
@@ -58,20 +54,15 @@ def text(value: str) -> str:
 attr = text
 
 
-@lru_cache(maxsize=65536)
 def datestamp(value: datetime) -> str:
-    """UTC, whole seconds, ``Z`` (section 3.3.1).
-
-    Cached: records loaded together share their second, and a page formats 100 of them.
-    """
+    """UTC, whole seconds, ``Z`` (section 3.3.1)."""
     if value.tzinfo is not UTC and value.tzinfo is not None:
         value = value.astimezone(UTC)
     return value.isoformat()[:19] + "Z"
 
 
-@lru_cache(maxsize=4096)
 def set_specs(sets: tuple[str, ...]) -> str:
-    """The setSpec elements of a header; records share a few combinations, so they are cached."""
+    """The setSpec elements of a header."""
     return "".join(f"<setSpec>{text(s)}</setSpec>" for s in sets)
 
 
@@ -98,12 +89,23 @@ def errors(items: Iterable[tuple[str, str]]) -> bytes:
 _OPEN_HEADER = {False: "<header><identifier>", True: '<header status="deleted"><identifier>'}
 
 
-def header(h: Header, identifier: str) -> str:
-    """A record header; a deleted record says so with ``status="deleted"`` (section 2.5.1)."""
+def header_open(deleted: bool) -> str:
+    """A header up to its identifier; a deleted record says so with ``status="deleted"``
+    (section 2.5.1)."""
+    return _OPEN_HEADER[deleted]
+
+
+def header_rest(h: Header) -> str:
+    """A header after its identifier's text: the datestamp, the setSpecs, the closing tag."""
     return (
-        f"{_OPEN_HEADER[h.deleted]}{text(identifier)}</identifier>"
-        f"<datestamp>{datestamp(h.datestamp)}</datestamp>{set_specs(h.sets)}</header>"
+        f"</identifier><datestamp>{datestamp(h.datestamp)}</datestamp>"
+        f"{set_specs(h.sets)}</header>"
     )
+
+
+def header(h: Header, identifier: str) -> str:
+    """A record header (section 2.5); the one writer of headers, framed ones included."""
+    return f"{_OPEN_HEADER[h.deleted]}{text(identifier)}{header_rest(h)}"
 
 
 def sound_bytes(payload: bytes) -> bool:
@@ -162,47 +164,6 @@ def record(h: Header, identifier: str, payload: bytes | None, about: bytes = b""
 def page_of_headers(rows: list[tuple[Header, bytes | None]], id_prefix: str) -> bytes:
     """The headers of a ListIdentifiers page; ``id_prefix`` is ``oai:<repository>:``."""
     return "".join([header(h, id_prefix + h.identifier) + "\n" for h, _ in rows]).encode()
-
-
-_DELETED = itemgetter(2)
-_FRAGMENT = itemgetter(3)
-
-
-def _all_sound(fragments: list[bytes | None], end: bytes) -> bool:
-    """Whether every fragment is there and ends as framed; looped in C, not in Python."""
-    try:
-        return all(map(bytes.endswith, fragments, repeat(end)))  # type: ignore[arg-type]
-    except TypeError:  # a missing (None) fragment
-        return False
-
-
-def page_of_fragments(
-    rows: list[tuple[int, str, bool, bytes | None]], id_prefix: str
-) -> list[bytes]:
-    """The records of a ListRecords page: the fragments framed at put time, each after its
-    ``<record><header>`` opening, as parts for the caller's single join.
-
-    This is the provider's hot path: no parsing, no check of the payload bytes (they were
-    checked when the record was framed), one ``endswith`` per fragment, and no copy: the
-    response is joined once, envelope and all, since every extra page-sized buffer costs
-    more than the join itself. A fragment that is missing (its payload was refused when it
-    was framed) or cut short since is left out with a log line; it never breaks the page.
-    """
-    live = framing.record_start(id_prefix, False)
-    fragments = list(map(_FRAGMENT, rows))
-    end = framing.FRAGMENT_END
-    if not any(map(_DELETED, rows)) and _all_sound(fragments, end):
-        parts = [live] * (2 * len(fragments))
-        parts[1::2] = fragments  # type: ignore[assignment]
-        return parts
-    gone = framing.record_start(id_prefix, True)
-    parts = []
-    for _, identifier, deleted, fragment in rows:
-        if fragment is None or not fragment.endswith(end):
-            log.error("OAI-PMH: %s%s left out of a ListRecords page", id_prefix, identifier)
-            continue
-        parts += (gone if deleted else live, fragment)
-    return parts
 
 
 def resumption_token(

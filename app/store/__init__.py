@@ -1,4 +1,8 @@
-"""The record store: :func:`open_store` picks the implementation from a database URL."""
+"""The record store: :func:`open_store` picks the implementation from a database URL.
+
+The store knows no protocol: the framer that builds the harvest fragments is passed in by
+whoever opens it, and only the application factory (:func:`app.factory.open_store`) does.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +11,14 @@ from pathlib import Path
 from app.store.base import Framer, Store
 
 
-def open_store(url: str, *, migrate: bool = True, framer: Framer | None = None) -> Store:
+def open_store(url: str, *, framer: Framer | None, migrate: bool = True) -> Store:
     """Open (and bring up to date) the store at ``url``.
 
     ``sqlite:///relative/file`` or ``sqlite:////absolute/file`` for the embedded store,
     ``postgresql://user@host:port/db`` (or ``postgres://``) for PostgreSQL.
-    ``framer`` builds the harvest fragments stored with each record; by default the
-    OAI-PMH provider's (this function is where the store and the protocol are wired).
+    ``framer`` builds the harvest fragments stored with each record; a store opened without
+    one can read but not write.
     """
-    if framer is None:
-        from app.oai.framing import RecordFramer
-
-        framer = RecordFramer()
     if url.startswith("sqlite:///"):
         from app.store.sqlite import SqliteStore
 

@@ -234,7 +234,6 @@ def restore(store: SqlStore, lines: IO[str]) -> int:
             count += 1
         _reframe(store, db)
     store._clear_upto = -1
-    store._deleted_seen.clear()
     return count
 
 

@@ -60,7 +60,7 @@ def api_deposit() -> Any:
 
 @bp.route("/api/articles/<path:local_id>", methods=["GET"])
 def api_article(local_id: str) -> Any:
-    header = services(current_app).store.header(local_id)
+    header = services(current_app).records.header(local_id)
     if header is None:
         return jsonify(error=f"There is no article '{local_id}' here."), 404
     return jsonify(_header_json(local_id, header))

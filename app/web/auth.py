@@ -1,5 +1,9 @@
 """Who is asking: editor sessions for the pages, bearer tokens for scripts, CSRF for forms.
 
+CSRF tokens are Flask-WTF's (``CSRFProtect``): the raw token lives in the server-side session,
+forms carry it signed with the secret key. The check runs here rather than by default, so the
+API (bearer tokens, no cookies) is left out and a refusal says what to do in plain words.
+
 Pages authenticate only by the session cookie and every form carries a CSRF token; the
 ``/api/`` routes authenticate only by ``Authorization: Bearer`` and ignore cookies, so a
 forged cross-site request can change nothing through either door.
@@ -9,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -28,6 +31,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app.factory import services
@@ -40,8 +44,8 @@ LOGIN_FAILURES_ALLOWED = 5
 LOGIN_WINDOW_SECONDS = 15 * 60
 DEVICE_COOKIE = "jats_oai_device"
 DEVICE_MAX_AGE = 180 * 24 * 3600
-CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+csrf = CSRFProtect()
 
 
 @bp.record_once
@@ -57,7 +61,13 @@ def _configure(state: Any) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.public_url.startswith("https:"),
         MAX_FORM_MEMORY_SIZE=settings.max_upload_bytes + 64 * 1024,
+        # Checked by _check_csrf; a token lives as long as its session; no Referer needed
+        # (the Referrer-Policy may withhold it).
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=False,
     )
+    csrf.init_app(app)
 
 
 def _fingerprint(password_hash: str) -> str:
@@ -72,7 +82,7 @@ def current_user() -> str | None:
     g.user = None
     name = session.get("user")
     if name:
-        user = services(current_app).store.user(name)
+        user = services(current_app).accounts.user(name)
         fresh = time.time() - float(session.get("since", 0)) < SESSION_MAX_AGE
         if user and fresh and hmac.compare_digest(
             session.get("auth", ""), _fingerprint(user.password_hash)
@@ -89,20 +99,12 @@ def token_user() -> str | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    return services(current_app).store.user_for_token(hash_token(token.strip()))
-
-
-def csrf_token() -> str:
-    """The session's CSRF token, created on first use; every form embeds it."""
-    token = session.get("csrf")
-    if not token:
-        token = session["csrf"] = secrets.token_urlsafe(32)
-    return token
+    return services(current_app).accounts.user_for_token(hash_token(token.strip()))
 
 
 @bp.app_context_processor
 def _template_globals() -> dict[str, Any]:
-    return {"csrf_token": csrf_token, "current_user": current_user, "safe_url": safe_url}
+    return {"csrf_token": generate_csrf, "current_user": current_user, "safe_url": safe_url}
 
 
 @bp.before_request
@@ -110,9 +112,9 @@ def _check_csrf() -> None:
     """Every state-changing form request must echo the session's token."""
     if request.method in SAFE_METHODS or request.path.startswith("/api/"):
         return
-    sent = request.form.get(CSRF_FIELD, "")
-    expected = session.get("csrf", "")
-    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+    try:
+        csrf.protect()
+    except CSRFError:
         abort(400, description=(
             "This form has expired or was not sent from this site (its security token is "
             "missing or wrong). Reload the page and submit the form again."
@@ -195,7 +197,7 @@ def login() -> Any:
         return render_template("login.html", next_url=next_url, error=None)
     name = request.form.get("name", "").strip()
     password = request.form.get("password", "")
-    store = services(current_app).store
+    store = services(current_app).accounts
     keys = throttle_keys(name)
     counts = store.login_attempt(keys, LOGIN_WINDOW_SECONDS, int(time.time()))
     if max(counts.values()) > LOGIN_FAILURES_ALLOWED:
@@ -218,8 +220,7 @@ def login() -> Any:
     if isinstance(session, StoreSession):
         session.regenerate()
     session.update(
-        user=user.name, auth=_fingerprint(user.password_hash), since=time.time(),
-        csrf=secrets.token_urlsafe(32),
+        user=user.name, auth=_fingerprint(user.password_hash), since=time.time()
     )
     store.audit(user.name, "login", f"from {request.remote_addr}")
     flash(f"Signed in as {user.name}.")
@@ -240,6 +241,6 @@ def logout() -> Any:
     if isinstance(session, StoreSession):
         session.regenerate()
     if name:
-        services(current_app).store.audit(name, "logout")
+        services(current_app).accounts.audit(name, "logout")
     flash("Signed out.")
     return redirect(url_for("web.home"))

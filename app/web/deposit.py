@@ -79,7 +79,7 @@ def deposit_new(upload: Upload, actor: str) -> Outcome:
     """A new article; refused when a live record has the same identifier (use replace)."""
     prepared = _prepare(upload)
     identifier = prepared.draft.identifier
-    existing = services(current_app).store.header(identifier)
+    existing = services(current_app).records.header(identifier)
     if existing is not None and existing.deleted:
         check_may_act(identifier, actor, "deposit again")
     if existing is not None and not existing.deleted:
@@ -93,19 +93,19 @@ def deposit_new(upload: Upload, actor: str) -> Outcome:
 def depositor(local_id: str) -> str | None:
     """Who deposited the record: the actor of its first change (a loader's name for records
     loaded from a folder, which therefore belong to no editor)."""
-    history = services(current_app).store.history(local_id)
+    history = services(current_app).records.history(local_id)
     return history[0].actor if history else None
 
 
 def check_may_act(local_id: str, actor: str, verb: str) -> None:
     """An editor acts on the records they deposited; only an administrator on others'."""
-    store = services(current_app).store
+    accounts = services(current_app).accounts
     owner = depositor(local_id)
     if owner == actor:
         return
-    user = store.user(actor)
+    user = accounts.user(actor)
     if user is not None and user.admin:
-        store.audit(actor, f"{verb} as administrator", f"{local_id} (deposited by {owner})")
+        accounts.audit(actor, f"{verb} as administrator", f"{local_id} (deposited by {owner})")
         return
     if owner != actor:
         raise DepositError(403, (
@@ -116,7 +116,7 @@ def check_may_act(local_id: str, actor: str, verb: str) -> None:
 
 def replace(local_id: str, upload: Upload, actor: str) -> Outcome:
     """A new version of an existing article; the file must identify as the same article."""
-    store = services(current_app).store
+    store = services(current_app).records
     existing = store.header(local_id)
     if existing is None:
         raise DepositError(404, f"There is no article '{local_id}' to replace.")
@@ -132,7 +132,7 @@ def replace(local_id: str, upload: Upload, actor: str) -> Outcome:
 
 
 def withdraw(local_id: str, actor: str) -> Header:
-    store = services(current_app).store
+    store = services(current_app).records
     existing = store.header(local_id)
     if existing is None:
         raise DepositError(404, f"There is no article '{local_id}' to withdraw.")

@@ -60,7 +60,7 @@ def _number_key(text: str) -> tuple[tuple[int, int | str], ...]:
 
 def journal_series() -> list[Series]:
     """Series sets with their issue sets, newest issue first."""
-    sets: list[SetInfo] = services(current_app).store.sets()
+    sets: list[SetInfo] = services(current_app).harvest.sets()
     children: dict[str, list[IssueLink]] = {}
     tops: dict[str, SetInfo] = {}
     for info in sets:
@@ -98,7 +98,7 @@ def _page_key(summary: dict[str, object], identifier: str) -> tuple[Any, ...]:
 
 @bp.route("/journals/<series>/<issue>")
 def issue_page(series: str, issue: str) -> Any:
-    store = services(current_app).store
+    store = services(current_app).harvest
     spec = f"{series}:{issue}"
     info = next((s for s in store.sets() if s.spec == spec), None)
     if info is None:
@@ -236,7 +236,7 @@ def download_name(local_id: str) -> str:
 
 @bp.route("/jats/<path:local_id>")
 def jats_download(local_id: str) -> Any:
-    store = services(current_app).store
+    store = services(current_app).records
     header = store.header(local_id)
     if header is None:
         abort(404, description=f"There is no article '{local_id}' here.")

@@ -1,4 +1,4 @@
-"""Password and API-token hashing: scrypt for passwords, SHA-256 for random tokens.
+"""Password and API-token hashing: scrypt (werkzeug.security) for passwords, SHA-256 for tokens.
 
 Passwords are low-entropy secrets, so they get a memory-hard KDF with its parameters stored
 beside the hash (they can be raised later without breaking old hashes). API tokens are
@@ -12,41 +12,45 @@ import hashlib
 import hmac
 import secrets
 
-SCRYPT_N = 2**15
-SCRYPT_R = 8
-SCRYPT_P = 1
-_MAXMEM = 128 * 1024 * 1024
+from werkzeug.security import check_password_hash, generate_password_hash
+
+#: werkzeug's scrypt: N = 2**15, r = 8, p = 1, 16-character salt.
+METHOD = "scrypt:32768:8:1"
 TOKEN_PREFIX = "jo_"
+#: Hashes written before werkzeug was used: ``scrypt$N$r$p$salt$hash`` (URL-safe base64).
+_LEGACY = "scrypt$"
+_LEGACY_MAXMEM = 128 * 1024 * 1024
 
 
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+def hash_password(password: str) -> str:
+    """``scrypt:N:r:p$salt$hash``, werkzeug's format."""
+    return generate_password_hash(password, method=METHOD)
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """True when ``password`` matches; a malformed stored hash never matches."""
+    if stored.startswith(_LEGACY):
+        return _verify_legacy(password, stored)
+    if not stored.startswith("scrypt:"):
+        return False
+    try:
+        return check_password_hash(stored, password)
+    except (ValueError, TypeError):
+        return False
 
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def hash_password(password: str) -> str:
-    """``scrypt$N$r$p$salt$hash``, salt and hash in unpadded URL-safe base64."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P,
-        maxmem=_MAXMEM, dklen=32,
-    )
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
-
-
-def verify_password(password: str, stored: str) -> bool:
-    """True when ``password`` matches; a malformed stored hash never matches."""
+def _verify_legacy(password: str, stored: str) -> bool:
+    """The hashes kept from before werkzeug did the hashing, so no editor has to reset."""
     try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
+        _, n, r, p, salt, digest = stored.split("$")
         expected = _unb64(digest)
         actual = hashlib.scrypt(
             password.encode("utf-8"), salt=_unb64(salt), n=int(n), r=int(r), p=int(p),
-            maxmem=_MAXMEM, dklen=len(expected),
+            maxmem=_LEGACY_MAXMEM, dklen=len(expected),
         )
     except (ValueError, TypeError):
         return False
@@ -67,6 +71,8 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+#: The hash of a random password nobody knows, written out so that importing costs no scrypt.
 _DUMMY_HASH = (
-    f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(b'0' * 16)}${_b64(b'0' * 32)}"
+    "scrypt:32768:8:1$4jwR1FbPNolfG2r6$f2f48e074e38b3d76b9883feccea565203421e3fdfe6b816961d67f7"
+    "cf8ff221d1e91b7b55370dbe1147abca33c6ed9d735ec715b087165a14c645b5fcd0f32a"
 )

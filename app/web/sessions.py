@@ -55,7 +55,7 @@ class StoreSessionInterface(SessionInterface):
         if not session_id or len(session_id) > 128:
             return StoreSession()
         try:
-            found = services(app).store.load_session(_id_hash(session_id), int(time.time()))
+            found = services(app).accounts.load_session(_id_hash(session_id), int(time.time()))
         except StoreUnavailable:
             # The page itself will meet the outage and answer 503; no session meanwhile.
             return StoreSession()
@@ -74,7 +74,7 @@ class StoreSessionInterface(SessionInterface):
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, StoreSession)
-        store = services(app).store
+        store = services(app).accounts
         name = self.get_cookie_name(app)
         domain, path = self.get_cookie_domain(app), self.get_cookie_path(app)
         if not session.modified:

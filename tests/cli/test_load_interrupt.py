@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from app.store import open_store
+from app.factory import open_store
 from app.store.base import Store, Window
 from bench.generate import iter_records
 

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from app.store import migrate, open_store
+from app.factory import open_store
+from app.store import migrate
 from app.store.base import RecordDraft, SetInfo, Store, StoreBusy, Window
 from tests.factories import T0, Clock
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from app.cli import main as cli_main
+from app.factory import open_store
 from app.ingest import REQUIRED_FORMAT, Prepared, commit, prepare
-from app.store import integrity, open_store
+from app.store import integrity
 from app.store.base import Window
 from app.store.sql import SqlStore
 from app.web.passwords import hash_password

@@ -8,6 +8,8 @@ without reading a local file.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 
 import pytest
@@ -168,9 +170,25 @@ def test_with_the_token_an_administrator_withdraws(web: Web) -> None:
 
 def test_passwords_are_stored_with_scrypt_and_never_in_clear(web: Web) -> None:
     stored = web.store.user(EDITOR).password_hash
-    assert stored.startswith("scrypt$") and PASSWORD not in stored
+    assert stored.startswith("scrypt:") and PASSWORD not in stored
     assert verify_password(PASSWORD, stored)
     assert not verify_password(PASSWORD + "x", stored)
+
+
+# The format written before werkzeug.security did the hashing: scrypt$N$r$p$salt$hash.
+LEGACY_HASH = (
+    "scrypt$32768$8$1$MDAwMDAwMDAwMDAwMDAwMA$"
+    "{digest}"
+)
+
+
+def test_passwords_hashed_in_the_earlier_format_still_verify() -> None:
+    digest = hashlib.scrypt(PASSWORD.encode(), salt=b"0" * 16, n=2**15, r=8, p=1,
+                            maxmem=128 * 1024 * 1024, dklen=32)
+    stored = LEGACY_HASH.format(digest=base64.urlsafe_b64encode(digest).decode().rstrip("="))
+    assert verify_password(PASSWORD, stored)
+    assert not verify_password(PASSWORD + "x", stored)
+    assert not verify_password(PASSWORD, "scrypt$broken")
 
 
 def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(web: Web) -> None:
