@@ -17,8 +17,8 @@ import pytest
 
 from app.cli import main
 from app.config import load_settings, readiness, write_instance_file
+from app.factory import open_store
 from app.rejections import Rejection, read_rejections, record_rejections
-from app.store import open_store
 from tests.server import RunningServer, command, server_env, start_server
 from tests.web_support import web_app
 

@@ -21,8 +21,8 @@ import pytest
 from app.cli import main
 from app.cli.records import LoadReport, export_path, export_store, load_folder
 from app.config import Settings
+from app.factory import open_store
 from app.ingest import Prepared, commit, prepare
-from app.store import open_store
 from app.store.base import Store, Window
 from bench.generate import iter_records
 from tests.factories import Clock
