@@ -27,6 +27,7 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from app.store import search as search_index
 from app.store.base import (
     AuditEntry,
     Change,
@@ -74,6 +75,8 @@ class SqlStore(Store):
 
     #: Seconds since the epoch; tests replace it to make datestamps predictable.
     clock: Callable[[], float] = staticmethod(time.time)
+    #: "sqlite" or "postgres": names the migrations and the search index's engine.
+    dialect: str = ""
     #: Builds the harvest fragments at put time; a store without one can read but not write.
     framer: Framer | None = None
     #: Windows bounded at or below this ``seq`` list no deleted record (see _deleted_within).
@@ -149,6 +152,7 @@ class SqlStore(Store):
                         "UPDATE records SET summary = ? WHERE identifier = ?",
                         (summary, draft.identifier),
                     )
+                    self._index(db, draft)
                 return PutResult(_header(draft.identifier, row[0], False, set_specs), False)
             seq, stamp = self._next_change(db)
             if row is not None and row[2] != draft.content_hash:
@@ -200,8 +204,27 @@ class SqlStore(Store):
                         for p, v in sorted(draft.formats.items())
                     ],
                 )
+            self._index(db, draft)
             self._log(db, draft.identifier, action, actor, stamp, draft.content_hash)
         return PutResult(header, changed=True)
+
+    def _index(self, db: Db, draft: RecordDraft) -> None:
+        """Keep the pages' search index in step with the record, in the same transaction."""
+        if draft.search is not None:
+            search_index.index_for(self.dialect).put(db, draft.identifier, draft.search)
+
+    def search(self, query: search_index.SearchQuery) -> search_index.SearchResult:
+        with self._connection() as db:
+            return search_index.index_for(self.dialect).search(db, query)
+
+    def index_for_search(self, identifier: str, document: dict[str, object]) -> None:
+        """Index a record stored before the search index existed (or rebuild its entry)."""
+        with self._writer() as db:
+            search_index.index_for(self.dialect).put(db, identifier, document)
+
+    def unindexed(self, limit: int = 500) -> list[str]:
+        with self._connection() as db:
+            return list(search_index.missing(db, limit))
 
     def _framer(self) -> Framer:
         if self.framer is None:
@@ -308,6 +331,7 @@ class SqlStore(Store):
                 " fragment) VALUES ('', ?, ?, ?, ?, ?)",
                 (stamp, identifier, True, seq, framer.deleted(header)),
             )
+            search_index.index_for(self.dialect).remove(db, identifier)
             self._log(db, identifier, "withdraw", actor, stamp, row[2])
         return header
 
