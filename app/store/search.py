@@ -323,3 +323,30 @@ def missing(db: Db, limit: int = 500) -> Sequence[str]:
         (limit,),
     ).fetchall()
     return [r[0] for r in rows]
+
+
+@dataclass(frozen=True)
+class SeriesFigures:
+    """What the home page says of a series: how many live articles, over which years."""
+
+    articles: int
+    first_year: int | None
+    last_year: int | None
+
+
+def series_figures(db: Db) -> dict[str, SeriesFigures]:
+    rows = db.execute(
+        "SELECT series, count(*), min(year), max(year) FROM search_docs"
+        " WHERE series IS NOT NULL GROUP BY series"
+    ).fetchall()
+    return {s: SeriesFigures(int(n), lo, hi) for s, n, lo, hi in rows}
+
+
+def issue_counts(db: Db, series: str) -> dict[str, int]:
+    """Live articles per issue set of one series (``series:key``)."""
+    rows = db.execute(
+        "SELECT k.spec, count(*) FROM record_sets k JOIN records r ON r.identifier = k.identifier"
+        " WHERE k.spec >= ? AND k.spec < ? AND NOT r.deleted GROUP BY k.spec",
+        (series + ":", series + ";"),
+    ).fetchall()
+    return {spec: int(n) for spec, n in rows}

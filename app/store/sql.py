@@ -226,6 +226,14 @@ class SqlStore(Store):
         with self._connection() as db:
             return list(search_index.missing(db, limit))
 
+    def series_figures(self) -> dict[str, search_index.SeriesFigures]:
+        with self._connection() as db:
+            return search_index.series_figures(db)
+
+    def issue_counts(self, series: str) -> dict[str, int]:
+        with self._connection() as db:
+            return search_index.issue_counts(db, series)
+
     def _framer(self) -> Framer:
         if self.framer is None:
             raise RuntimeError("this store was opened without a framer: it cannot write records")
