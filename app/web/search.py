@@ -70,9 +70,10 @@ def _query() -> SearchQuery:
 
 
 def _snippet(texts: list[list[str | None]], terms: frozenset[str]) -> tuple[str, str | None]:
-    """A short passage of the abstract (in the reader's language when there is one) around
-    the first matched word."""
-    chosen = pick(texts)
+    """A short passage around the first matched word of an abstract that has one, else of the
+    abstract in the reader's language."""
+    matching = [t for t in texts if any(hit for _, hit in highlight(str(t[0] or ""), set(terms)))]
+    chosen = matching[0] if matching else pick(texts)
     if not chosen:
         return "", None
     text, lang = str(chosen[0] or ""), chosen[1]
