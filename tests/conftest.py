@@ -19,6 +19,7 @@ from tests.factories import Clock
 from tests.oai_helpers import Repository, sample_records
 from tests.schema_mirror import lay_out_mirror, serve_folder
 from tests.server import RunningServer, start_server
+from tests.web_support import Web, web_app
 
 
 @pytest.fixture(scope="session")
@@ -151,3 +152,10 @@ def clock(store: Store) -> Clock:
     c = Clock()
     store.clock = c  # type: ignore[attr-defined]
     return c
+
+
+@pytest.fixture
+def web(tmp_path: Path, store_url: str) -> Iterator[Web]:
+    """The real app on a real store of each kind, holding the seed, with an editor account."""
+    with web_app(tmp_path, store_url) as made:
+        yield made

@@ -120,7 +120,7 @@ def test_records_stored_before_the_index_are_listed_for_indexing(store: Store) -
                         {"oai_dc": b"<x/>"}, {"title": "t"})
     store.put(plain, actor="test")
     assert store.unindexed() == ["history/9"]
-    store.index_for_search("history/9", RUSSIAN.search or {})
+    store.index_for_search([("history/9", RUSSIAN.search or {})])
     assert store.unindexed() == []
     assert _ids(store, "сотрудничество") == ["history/9"]
 

@@ -181,30 +181,44 @@ class SearchIndex:
         raise NotImplementedError
 
     def search(self, db: Db, query: SearchQuery) -> SearchResult:
+        """One pass counts the matches by every facet at once; one more ranks a page."""
         source, match, match_params, order = self._match(query)
         where, params = _filters(query)
         clauses = ([match] if match else []) + where
         condition = (" WHERE " + " AND ".join(clauses)) if clauses else ""
         all_params = match_params + params
-        total = int(db.execute(f"SELECT count(*) FROM {source}{condition}", all_params)
-                    .fetchone()[0])
+        columns = ", ".join(f"d.{column}" for _, column in FACETS)
+        combos = db.execute(
+            f"SELECT {columns}, count(*) FROM {source}{condition} GROUP BY {columns}",
+            all_params,
+        ).fetchall()
+        total = 0
+        counts: dict[str, dict[str, int]] = {name: {} for name, _ in FACETS}
+        for row in combos:
+            n = int(row[-1])
+            total += n
+            for (name, _), value in zip(FACETS, row[:-1], strict=False):
+                if value is not None:
+                    key = str(value)
+                    counts[name][key] = counts[name].get(key, 0) + n
+        facets = {
+            name: sorted(found.items(), key=(lambda kv: kv[0]) if name == "year"
+                         else (lambda kv: (-kv[1], kv[0])),
+                         reverse=name == "year")[:MAX_FACET_VALUES]
+            for name, found in counts.items()
+        }
         rows = db.execute(
-            f"SELECT d.identifier, d.display, {order[0]} FROM {source}{condition}"
+            f"SELECT d.identifier, {order[0]} FROM {source}{condition}"
             f" ORDER BY {order[1]} LIMIT ? OFFSET ?",
             [*all_params, query.per_page, query.offset],
         ).fetchall()
-        facets: dict[str, list[tuple[str, int]]] = {}
-        for name, column in FACETS:
-            sort = "d.year DESC" if column == "year" else "count(*) DESC, 1"
-            found = db.execute(
-                f"SELECT d.{column}, count(*) FROM {source}{condition}"
-                f" GROUP BY d.{column} HAVING d.{column} IS NOT NULL ORDER BY {sort} LIMIT ?",
-                [*all_params, MAX_FACET_VALUES],
-            ).fetchall()
-            facets[name] = [(str(v), int(c)) for v, c in found]
-        hits = tuple(Hit(i, json.loads(d), float(s or 0)) for i, d, s in rows)
+        shown = self._displays(db, [r[0] for r in rows])
+        hits = tuple(Hit(i, shown.get(i, {}), float(s or 0)) for i, s in rows)
         terms = frozenset(stem(w) for w in query.terms())
         return SearchResult(total, hits, facets, terms)
+
+    def _displays(self, db: Db, identifiers: list[str]) -> dict[str, dict[str, Any]]:
+        raise NotImplementedError
 
     @staticmethod
     def _facet_values(document: Mapping[str, Any]) -> list[Any]:
@@ -223,14 +237,15 @@ class SqliteSearch(SearchIndex):
             if kind in columns:
                 columns[kind].append(" ".join(stems(text)))
         db.execute(
-            "INSERT INTO search_docs (identifier, series, year, lang, article_type, access,"
-            " display) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [identifier, *self._facet_values(document),
-             json.dumps(document.get("display", {}), ensure_ascii=False)],
+            "INSERT INTO search_docs (identifier, series, year, lang, article_type, access)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [identifier, *self._facet_values(document)],
         )
         rowid = db.execute(
             "SELECT id FROM search_docs WHERE identifier = ?", (identifier,)
         ).fetchone()[0]
+        db.execute("INSERT INTO search_display (id, display) VALUES (?, ?)",
+                   (rowid, json.dumps(document.get("display", {}), ensure_ascii=False)))
         db.execute(
             "INSERT INTO search_fts (rowid, title, authors, abstract, keywords, refs)"
             " VALUES (?, ?, ?, ?, ?, ?)",
@@ -242,18 +257,29 @@ class SqliteSearch(SearchIndex):
                          (identifier,)).fetchone()
         if row is not None:
             db.execute("DELETE FROM search_fts WHERE rowid = ?", (row[0],))
+            db.execute("DELETE FROM search_display WHERE id = ?", (row[0],))
             db.execute("DELETE FROM search_docs WHERE id = ?", (row[0],))
+
+    def _displays(self, db: Db, identifiers: list[str]) -> dict[str, dict[str, Any]]:
+        if not identifiers:
+            return {}
+        marks = ", ".join("?" for _ in identifiers)
+        rows = db.execute(
+            "SELECT d.identifier, s.display FROM search_docs d JOIN search_display s"
+            f" ON s.id = d.id WHERE d.identifier IN ({marks})", identifiers,
+        ).fetchall()
+        return {i: json.loads(v) for i, v in rows}
 
     def _match(self, query: SearchQuery) -> tuple[str, str, list[Any], tuple[str, str]]:
         terms = [stem(w) for w in query.terms()]
         if not terms:
-            return "search_docs d", "", [], ("0", "d.year DESC, d.identifier")
+            return "search_docs d", "", [], ("0", "d.year DESC NULLS LAST, d.identifier")
         expression = " ".join('"' + t.replace('"', '""') + '"' for t in terms)
         return (
             "search_fts JOIN search_docs d ON d.id = search_fts.rowid",
             "search_fts MATCH ?",
             [expression],
-            (f"-bm25(search_fts, {self._WEIGHTS})", "3 DESC, d.identifier"),
+            (f"-bm25(search_fts, {self._WEIGHTS})", "2 DESC, d.identifier"),
         )
 
 
@@ -287,26 +313,40 @@ class PostgresSearch(SearchIndex):
         vector = " || ".join(parts) or "''::tsvector"
         db.execute(
             "INSERT INTO search_docs (identifier, series, year, lang, article_type, access,"
-            f" display, words) VALUES (?, ?, ?, ?, ?, ?, ?, {vector})"
+            f" words) VALUES (?, ?, ?, ?, ?, ?, {vector})"
             " ON CONFLICT (identifier) DO UPDATE SET series = excluded.series,"
             " year = excluded.year, lang = excluded.lang, article_type = excluded.article_type,"
-            " access = excluded.access, display = excluded.display, words = excluded.words",
-            [identifier, *self._facet_values(document),
-             json.dumps(document.get("display", {}), ensure_ascii=False), *params],
+            " access = excluded.access, words = excluded.words",
+            [identifier, *self._facet_values(document), *params],
+        )
+        db.execute(
+            "INSERT INTO search_display (identifier, display) VALUES (?, ?)"
+            " ON CONFLICT (identifier) DO UPDATE SET display = excluded.display",
+            (identifier, json.dumps(document.get("display", {}), ensure_ascii=False)),
         )
 
     def remove(self, db: Db, identifier: str) -> None:
         db.execute("DELETE FROM search_docs WHERE identifier = ?", (identifier,))
+        db.execute("DELETE FROM search_display WHERE identifier = ?", (identifier,))
+
+    def _displays(self, db: Db, identifiers: list[str]) -> dict[str, dict[str, Any]]:
+        if not identifiers:
+            return {}
+        rows = db.execute(
+            "SELECT identifier, display FROM search_display WHERE identifier = ANY(?)",
+            (identifiers,),
+        ).fetchall()
+        return {i: json.loads(v) for i, v in rows}
 
     def _match(self, query: SearchQuery) -> tuple[str, str, list[Any], tuple[str, str]]:
         text = " ".join(query.terms())
         if not text:
-            return "search_docs d", "", [], ("0", "d.year DESC, d.identifier")
+            return "search_docs d", "", [], ("0", "d.year DESC NULLS LAST, d.identifier")
         return (
             f"search_docs d CROSS JOIN (SELECT {_PG_QUERY} AS q) AS q",
             "d.words @@ q.q",
             [text, text, text],
-            ("ts_rank_cd(d.words, q.q)", "3 DESC, d.identifier"),
+            ("ts_rank_cd(d.words, q.q)", "2 DESC, d.identifier"),
         )
 
 

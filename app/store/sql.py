@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import time
 from abc import abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -217,10 +217,13 @@ class SqlStore(Store):
         with self._connection() as db:
             return search_index.index_for(self.dialect).search(db, query)
 
-    def index_for_search(self, identifier: str, document: dict[str, object]) -> None:
-        """Index a record stored before the search index existed (or rebuild its entry)."""
+    def index_for_search(self, documents: Iterable[tuple[str, dict[str, object]]]) -> None:
+        """Index records stored before the search index existed (or rebuild their entries),
+        in one transaction."""
+        index = search_index.index_for(self.dialect)
         with self._writer() as db:
-            search_index.index_for(self.dialect).put(db, identifier, document)
+            for identifier, document in documents:
+                index.put(db, identifier, document)
 
     def unindexed(self, limit: int = 500) -> list[str]:
         with self._connection() as db:

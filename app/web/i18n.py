@@ -12,6 +12,7 @@ language when the record has it, and pages mark every piece with its ``lang``.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ from flask import Flask, abort, redirect, request, url_for
 from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
 
 from app.factory import services
+from app.jats.model import PubDate
 from app.web.blueprint import bp
 
 #: Interface languages, in the order the switch lists them, with their own names.
@@ -79,6 +81,19 @@ def pick(texts: Sequence[Any], lang: str | None = None) -> Any:
     return texts[0]
 
 
+def format_pubdate(date: PubDate) -> str:
+    """A publication date at the precision the record gives, in the reader's language:
+    "17 April 2023" / "17 апреля 2023 г.", "April 2023", "2023"."""
+    if date.month and date.day:
+        try:
+            return format_date(dt.date(date.year, date.month, date.day), "long")
+        except ValueError:
+            return date.iso
+    if date.month and 1 <= date.month <= 12:
+        return format_date(dt.date(date.year, date.month, 1), "LLLL y")
+    return str(date.year)
+
+
 def _same_site(target: str | None) -> str:
     """Only a path on this site: never another host, never a scheme."""
     if not target:
@@ -131,4 +146,5 @@ def _configure(state: Any) -> None:
         format_date=format_date,
         format_datetime=format_datetime,
         format_number=format_decimal,
+        format_pubdate=format_pubdate,
     )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import weakref
 from threading import Lock
 from typing import Any
 
@@ -22,21 +23,22 @@ PER_PAGE = 20
 MAX_QUERY_CHARS = 300
 SNIPPET_CHARS = 320
 
-_backfilled: set[int] = set()
+_backfilled: weakref.WeakSet[Any] = weakref.WeakSet()
 _backfill_lock = Lock()
 
 
 def _backfill() -> None:
     """Index, once per process and store, the records stored before the index existed."""
     store = services(current_app).store
-    if id(store) in _backfilled:
+    if store in _backfilled:
         return
     with _backfill_lock:
-        if id(store) in _backfilled:
+        if store in _backfilled:
             return
         settings = services(current_app).settings
         schemas = schema_directory(settings.schema_dir)
         while todo := store.unindexed():
+            documents = []
             for identifier in todo:
                 source = store.source(identifier)
                 summary = store.summary(identifier) or {}
@@ -55,8 +57,9 @@ def _backfill() -> None:
                         article, series=str(summary.get("series") or "") or None,
                         year=year if isinstance(year, int) else None,
                         access=str(summary.get("access_right") or "") or None)
-                store.index_for_search(identifier, document)
-        _backfilled.add(id(store))
+                documents.append((identifier, document))
+            store.index_for_search(documents)
+        _backfilled.add(store)
 
 
 def _query() -> SearchQuery:

@@ -1,7 +1,8 @@
 -- The search index of the pages (app/store/search.py).
 --
--- search_docs holds, per live record, what the filters and facets read and what a result
--- shows (display, JSON), and the record's words as one tsvector: each piece of text is
+-- search_docs holds, per live record, what the filters and facets read and the record's
+-- words as one tsvector (search_display, what a result shows, is read for one page only):
+-- each piece of text is
 -- reduced with the configuration of its own language (russian, english, else simple) and
 -- weighted by field (title A, keywords and authors B, abstract C, references D).
 
@@ -12,9 +13,13 @@ CREATE TABLE search_docs (
     lang TEXT,
     article_type TEXT,
     access TEXT,
-    display TEXT NOT NULL,
     words TSVECTOR NOT NULL
 );
 CREATE INDEX search_docs_words ON search_docs USING GIN (words);
 CREATE INDEX search_docs_by_series ON search_docs (series, year);
 CREATE INDEX search_docs_by_year ON search_docs (year);
+
+CREATE TABLE search_display (
+    identifier TEXT PRIMARY KEY,
+    display TEXT NOT NULL
+);
