@@ -149,3 +149,18 @@ def test_the_report_comes_before_the_form_with_a_clear_heading(web: Web) -> None
     assert re.match(r"Not well-formed: \d+ problems?", heading), heading
     lines = [int(m) for m in re.findall(r"Line (\d+)", doc.xpath("string(//ol)"))]
     assert lines == sorted(lines) and lines[0] == 2
+
+
+def test_records_stored_before_the_index_existed_are_found(web: Web) -> None:
+    """A store migrated from before the search index: the first search indexes its records."""
+    from app.store.base import RecordDraft
+    from tests.web_support import seed_bytes
+
+    web.store.put(RecordDraft("history/9999", seed_bytes(), "older", ("history",),
+                              {"oai_dc": b"<x/>"}, {"series": "history", "year": 2023}),
+                  actor="loader")
+    assert web.store.unindexed() == ["history/9999"]
+    data = web.client().get("/api/search?q=cooperation").get_json()
+    assert {r["identifier"] for r in data["results"]} >= {"history/9999"}
+    assert data["total"] == 2
+    assert web.store.unindexed() == []
