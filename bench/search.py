@@ -1,6 +1,7 @@
 """The pages' search, timed on both stores over a big generated collection.
 
     python -m bench.search [--records 100000] [--base 2000] [--repeat 30] [--database-url URL]
+                           [--stores sqlite,postgres]
 
 ``--base`` generated records (bench/generate.py: Russian and English titles, abstracts,
 keywords and references) are read once and their search documents copied under new
@@ -107,12 +108,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--base", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--database-url", default=os.environ.get("JATS_OAI_TEST_DATABASE_URL"))
+    parser.add_argument("--stores", default="sqlite,postgres",
+                        help="which stores to measure (PostgreSQL only with a database URL)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     base = base_documents(args.base)
     print(f"read {len(base):,} generated articles in {time.perf_counter() - started:.0f} s")
     with tempfile.TemporaryDirectory() as tmp:
-        kinds = ["sqlite"] + (["postgres"] if args.database_url else [])
+        wanted = args.stores.split(",")
+        kinds = [k for k in ("sqlite", "postgres")
+                 if k in wanted and (k == "sqlite" or args.database_url)]
         for kind in kinds:
             url, drop = fresh(kind, Path(tmp), args.database_url, "search")
             try:
