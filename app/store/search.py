@@ -297,27 +297,41 @@ _PG_QUERY = (
 
 
 class PostgresSearch(SearchIndex):
-    """A weighted tsvector per record under a GIN index; ts_rank_cd ranks."""
+    """All the words in a GIN-indexed tsvector; a small one of titles and keywords ranks
+    (ts_rank_cd), so ranking thousands of matches never reads their whole text."""
+
+    @staticmethod
+    def _vector(pieces: dict[tuple[str, str], list[str]]) -> tuple[str, list[Any]]:
+        parts = [f"setweight(to_tsvector(?::regconfig, ?), '{w}')" for (w, _c) in pieces]
+        params: list[Any] = []
+        for (_w, config), texts in pieces.items():
+            params += [config, "\n".join(texts)]
+        return " || ".join(parts) or "''::tsvector", params
 
     def put(self, db: Db, identifier: str, document: Mapping[str, Any]) -> None:
         grouped: dict[tuple[str, str], list[str]] = {}
+        ranking: dict[tuple[str, str], list[str]] = {}
         record_lang = document.get("lang")
         for kind, lang, text in document.get("texts", []):
             weight = _PG_WEIGHTS.get(kind, "D")
             config = "simple" if kind == "authors" else pg_configuration(lang or record_lang)
             grouped.setdefault((weight, config), []).append(text)
-        parts = [f"setweight(to_tsvector(?::regconfig, ?), '{w}')" for (w, _c) in grouped]
-        params: list[Any] = []
-        for (_w, config), texts in grouped.items():
-            params += [config, "\n".join(texts)]
-        vector = " || ".join(parts) or "''::tsvector"
+            if kind in ("title", "keywords"):
+                ranking.setdefault((weight, config), []).append(text)
+        words, words_params = self._vector(grouped)
+        titles, titles_params = self._vector(ranking)
         db.execute(
             "INSERT INTO search_docs (identifier, series, year, lang, article_type, access,"
-            f" words) VALUES (?, ?, ?, ?, ?, ?, {vector})"
+            f" title_words) VALUES (?, ?, ?, ?, ?, ?, {titles})"
             " ON CONFLICT (identifier) DO UPDATE SET series = excluded.series,"
             " year = excluded.year, lang = excluded.lang, article_type = excluded.article_type,"
-            " access = excluded.access, words = excluded.words",
-            [identifier, *self._facet_values(document), *params],
+            " access = excluded.access, title_words = excluded.title_words",
+            [identifier, *self._facet_values(document), *titles_params],
+        )
+        db.execute(
+            f"INSERT INTO search_words (identifier, words) VALUES (?, {words})"
+            " ON CONFLICT (identifier) DO UPDATE SET words = excluded.words",
+            [identifier, *words_params],
         )
         db.execute(
             "INSERT INTO search_display (identifier, display) VALUES (?, ?)"
@@ -326,8 +340,8 @@ class PostgresSearch(SearchIndex):
         )
 
     def remove(self, db: Db, identifier: str) -> None:
-        db.execute("DELETE FROM search_docs WHERE identifier = ?", (identifier,))
-        db.execute("DELETE FROM search_display WHERE identifier = ?", (identifier,))
+        for table in ("search_docs", "search_words", "search_display"):
+            db.execute(f"DELETE FROM {table} WHERE identifier = ?", (identifier,))
 
     def _displays(self, db: Db, identifiers: list[str]) -> dict[str, dict[str, Any]]:
         if not identifiers:
@@ -343,10 +357,11 @@ class PostgresSearch(SearchIndex):
         if not text:
             return "search_docs d", "", [], ("0", "d.year DESC NULLS LAST, d.identifier")
         return (
-            f"search_docs d CROSS JOIN (SELECT {_PG_QUERY} AS q) AS q",
-            "d.words @@ q.q",
+            f"search_words w CROSS JOIN (SELECT {_PG_QUERY} AS q) AS q"
+            " JOIN search_docs d ON d.identifier = w.identifier",
+            "w.words @@ q.q",
             [text, text, text],
-            ("ts_rank_cd(d.words, q.q)", "2 DESC, d.identifier"),
+            ("ts_rank_cd(d.title_words, q.q)", "2 DESC, d.identifier"),
         )
 
 
