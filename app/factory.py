@@ -11,7 +11,7 @@ from flask import Flask
 from app.config import Settings, load_settings
 from app.oai.framing import RecordFramer
 from app.store import open_store as open_store_with
-from app.store.base import AccountStore, HarvestStore, RecordStore, Store
+from app.store.base import AccountStore, CatalogueStore, HarvestStore, RecordStore, Store
 
 BLUEPRINT_MODULES: tuple[str, ...] = ("app.web", "app.oai.views")
 
@@ -36,6 +36,11 @@ class Services:
     @property
     def harvest(self) -> HarvestStore:
         """What the OAI-PMH provider reads."""
+        return self.store
+
+    @property
+    def catalogue(self) -> CatalogueStore:
+        """What search and browsing read."""
         return self.store
 
     @property

@@ -29,6 +29,7 @@ from app.jats.model import Article
 from app.jats.schemas import schema_directory
 from app.jats.validation import ValidationReport, validate
 from app.store.base import PutResult, RecordDraft, SetInfo, Store
+from app.store.search import search_document
 
 log = logging.getLogger(__name__)
 
@@ -200,6 +201,8 @@ def prepare(
         formats=rendered,
         summary=summary,
         origin=origin,
+        search=search_document(article, series=identity.series,
+                               year=issued.year if issued else None, access=access),
     )
     warnings = tuple(p.message for p in report.errors if p.severity != "error")
     return Prepared(draft, sets, article, left_out, warnings + tuple(article.warnings))

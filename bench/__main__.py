@@ -45,6 +45,8 @@ BENCHMARKS = (
               ("--repeat", "3")),
     Benchmark("store", "load rate and keyset paging deep in a big store",
               ("--records", "300", "--big", "20000", "--repeat", "10")),
+    Benchmark("search", "the pages' search: median and p95 per kind of query, both stores",
+              ("--records", "10000", "--base", "1000", "--repeat", "10")),
     Benchmark("page_size", "SQLite page size: put rate against harvest query time",
               ("--records", "2000", "--puts", "100")),
     Benchmark("harvest", "full ListRecords harvests through the real server vs the yardstick",

@@ -13,6 +13,7 @@ from __future__ import annotations
 from abc import abstractmethod
 
 from app.store.accounts import AccountStore
+from app.store.catalogue import CatalogueStore
 from app.store.harvest import HarvestStore
 from app.store.records import RecordStore
 from app.store.types import (
@@ -34,6 +35,7 @@ from app.store.types import (
 __all__ = [
     "AccountStore",
     "AuditEntry",
+    "CatalogueStore",
     "Change",
     "FramedRow",
     "Framer",
@@ -52,8 +54,9 @@ __all__ = [
 ]
 
 
-class Store(RecordStore, HarvestStore, AccountStore):
-    """Records, rendered payloads and harvest pages, and editor accounts, in one database."""
+class Store(RecordStore, HarvestStore, AccountStore, CatalogueStore):
+    """Records, rendered payloads and harvest pages, editor accounts and the catalogue's
+    search index, in one database."""
 
     @abstractmethod
     def compact(self) -> dict[str, int]:

@@ -27,6 +27,7 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from app.store import search as search_index
 from app.store.base import (
     AuditEntry,
     Change,
@@ -88,6 +89,8 @@ class SqlStore(Store):
 
     #: Seconds since the epoch; tests replace it to make datestamps predictable.
     clock: Callable[[], float] = staticmethod(time.time)
+    #: "sqlite" or "postgres": names the migrations and the search index's engine.
+    dialect: str = ""
     #: Builds the harvest fragments at put time; a store without one can read but not write.
     framer: Framer | None = None
 
@@ -161,6 +164,7 @@ class SqlStore(Store):
                         "UPDATE records SET summary = ? WHERE identifier = ?",
                         (summary, draft.identifier),
                     )
+                    self._index(db, draft)
                 return PutResult(_header(draft.identifier, row[0], False, set_specs), False)
             seq, stamp = self._next_change(db)
             if row is not None and row[2] != draft.content_hash:
@@ -206,8 +210,38 @@ class SqlStore(Store):
             self._insert_framed(
                 db, _framed_rows(framer, header, seq, sorted(draft.formats.items()))
             )
+            self._index(db, draft)
             self._log(db, draft.identifier, action, actor, stamp, draft.content_hash)
         return PutResult(header, changed=True)
+
+    def _index(self, db: Db, draft: RecordDraft) -> None:
+        """Keep the pages' search index in step with the record, in the same transaction."""
+        if draft.search is not None:
+            search_index.index_for(self.dialect).put(db, draft.identifier, draft.search)
+
+    def search(self, query: search_index.SearchQuery) -> search_index.SearchResult:
+        with self._connection() as db:
+            return search_index.index_for(self.dialect).search(db, query)
+
+    def index_for_search(self, documents: Iterable[tuple[str, dict[str, object]]]) -> None:
+        """Index records stored before the search index existed (or rebuild their entries),
+        in one transaction."""
+        index = search_index.index_for(self.dialect)
+        with self._writer() as db:
+            for identifier, document in documents:
+                index.put(db, identifier, document)
+
+    def unindexed(self, limit: int = 500) -> list[str]:
+        with self._connection() as db:
+            return list(search_index.missing(db, limit))
+
+    def series_figures(self) -> dict[str, search_index.SeriesFigures]:
+        with self._connection() as db:
+            return search_index.series_figures(db)
+
+    def issue_counts(self, series: str) -> dict[str, int]:
+        with self._connection() as db:
+            return search_index.issue_counts(db, series)
 
     def _framer(self) -> Framer:
         if self.framer is None:
@@ -311,6 +345,7 @@ class SqlStore(Store):
             header = _header(identifier, stamp, True, row[3])
             db.execute("DELETE FROM framed_records WHERE identifier = ?", (identifier,))
             self._insert_framed(db, _framed_rows(framer, header, seq, ()))
+            search_index.index_for(self.dialect).remove(db, identifier)
             self._log(db, identifier, "withdraw", actor, stamp, row[2])
         return header
 

@@ -37,6 +37,7 @@ class RecordDraft:
     ``summary`` is small JSON-able data the pages list without re-reading the JATS.
     ``origin`` says where the record came from: a path relative to a loaded folder, or
     ``deposit``; the loader withdraws only records whose origin lies under the folder it loads.
+    ``search`` is the record's document for the pages' search index (:mod:`app.store.search`).
     """
 
     identifier: str
@@ -46,6 +47,7 @@ class RecordDraft:
     formats: dict[str, bytes]
     summary: dict[str, object] = field(default_factory=dict)
     origin: str | None = None
+    search: dict[str, object] | None = None
 
 
 def formats_digest(formats: Mapping[str, bytes]) -> str:

@@ -5,8 +5,10 @@ from app.web import (  # noqa: F401  (routes)
     auth,
     deposit,
     errors,
+    i18n,
     pages,
     schemas,
+    search,
     status,
     validate,
 )

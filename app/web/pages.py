@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from threading import Lock
 from typing import Any
 
 from flask import Response, abort, current_app, render_template, request, url_for
 
+from app.crosswalks.common import license_name
 from app.crosswalks.registry import formats as registered_formats
 from app.factory import services
 from app.jats.article import read_article
@@ -18,11 +19,17 @@ from app.jats.model import Article
 from app.jats.parsing import parse
 from app.jats.schemas import schema_directory
 from app.store.base import Header, SetInfo
+from app.urls import safe_url
 from app.web import citation
 from app.web.auth import current_user
 from app.web.blueprint import bp
+from app.web.i18n import pick
+from app.web.paging import Pager, requested_page
 
 ARTICLE_CACHE_SIZE = 256
+SERIES_PER_PAGE = 20
+YEARS_PER_PAGE = 10
+ARTICLES_PER_PAGE = 50
 
 
 @bp.app_context_processor
@@ -40,6 +47,13 @@ class IssueLink:
     spec: str
     key: str
     name: str
+    articles: int = 0
+
+    @property
+    def year(self) -> str | None:
+        """The year an issue key starts with ("2023-4" -> "2023"), None when it has none."""
+        head = re.split(r"[-.:_ ]", self.key, maxsplit=1)[0]
+        return head if len(head) == 4 and head.isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -48,6 +62,16 @@ class Series:
     name: str
     description: str | None
     issues: tuple[IssueLink, ...]
+    articles: int = 0
+    first_year: int | None = None
+    last_year: int | None = None
+
+    def issues_by_year(self) -> list[tuple[str | None, list[IssueLink]]]:
+        """Issues grouped by year, newest year first; issues stay newest first inside."""
+        groups: dict[str | None, list[IssueLink]] = {}
+        for issue in self.issues:
+            groups.setdefault(issue.year, []).append(issue)
+        return list(groups.items())
 
 
 def _number_key(text: str) -> tuple[tuple[int, int | str], ...]:
@@ -59,7 +83,7 @@ def _number_key(text: str) -> tuple[tuple[int, int | str], ...]:
 
 
 def journal_series() -> list[Series]:
-    """Series sets with their issue sets, newest issue first."""
+    """Series sets with their issue sets (newest issue first) and their figures."""
     sets: list[SetInfo] = services(current_app).harvest.sets()
     children: dict[str, list[IssueLink]] = {}
     tops: dict[str, SetInfo] = {}
@@ -69,16 +93,26 @@ def journal_series() -> list[Series]:
             children.setdefault(parent, []).append(IssueLink(info.spec, key, info.name))
         elif info.spec not in CONVENTION_SETS:
             tops[info.spec] = info
+    figures = services(current_app).catalogue.series_figures()
     found = []
     for spec, info in tops.items():
         issues = sorted(children.get(spec, []), key=lambda i: _number_key(i.key), reverse=True)
-        found.append(Series(spec, info.name, info.description, tuple(issues)))
+        known = figures.get(spec)
+        found.append(Series(
+            spec, info.name, info.description, tuple(issues),
+            known.articles if known else 0,
+            known.first_year if known else None, known.last_year if known else None,
+        ))
     return sorted(found, key=lambda s: s.name.casefold())
 
 
 @bp.route("/")
 def home() -> Any:
-    return render_template("home.html", series=journal_series())
+    series = journal_series()
+    pager = Pager(requested_page(), SERIES_PER_PAGE, len(series))
+    shown = series[pager.start:pager.start + pager.per_page]
+    return render_template("home.html", series=shown, pager=pager,
+                           total_articles=sum(s.articles for s in series))
 
 
 @bp.route("/journals/<series>")
@@ -86,7 +120,13 @@ def series_page(series: str) -> Any:
     found = next((s for s in journal_series() if s.spec == series), None)
     if found is None:
         abort(404, description=f"There is no journal series '{series}'.")
-    return render_template("series.html", series=found)
+    counts = services(current_app).catalogue.issue_counts(series)
+    issues = tuple(IssueLink(i.spec, i.key, i.name, counts.get(i.spec, 0)) for i in found.issues)
+    found = replace(found, issues=issues)
+    years = found.issues_by_year()
+    pager = Pager(requested_page(), YEARS_PER_PAGE, len(years))
+    return render_template("series.html", series=found, pager=pager,
+                           years=years[pager.start:pager.start + pager.per_page])
 
 
 def _page_key(summary: dict[str, object], identifier: str) -> tuple[Any, ...]:
@@ -105,8 +145,9 @@ def issue_page(series: str, issue: str) -> Any:
         abort(404, description=f"There is no issue '{issue}' in the series '{series}'.")
     parent = next((s for s in journal_series() if s.spec == series), None)
     records = sorted(store.records_in_set(spec), key=lambda r: _page_key(r[1], r[0].identifier))
-    entries = [_entry(header, summary) for header, summary in records]
-    return render_template("issue.html", info=info, series=parent, entries=entries)
+    pager = Pager(requested_page(), ARTICLES_PER_PAGE, len(records))
+    entries = [_entry(h, s) for h, s in records[pager.start:pager.start + pager.per_page]]
+    return render_template("issue.html", info=info, series=parent, entries=entries, pager=pager)
 
 
 def _entry(header: Header, summary: dict[str, object]) -> dict[str, Any]:
@@ -191,6 +232,13 @@ def article_page(local_id: str) -> Any:
         links=links,
         issue=issue,
         keyword_groups=_keyword_groups(article),
+        full_text=full_text_links(article),
+        licence_name=license_name(article.license_url),
+        licence_url=safe_url(article.license_url),
+        doi_url=safe_url(f"doi:{article.doi}") if article.doi else None,
+        reader_title=pick(article.titles),
+        reader_abstracts=_reader_first(article.abstracts),
+        ref_doi=lambda ref: safe_url(f"doi:{ref.doi}") if ref.doi else None,
         highwire=citation.highwire_tags(article, links),
         dublin_core=citation.dublin_core_tags(article, links),
         json_ld=citation.json_ld(article, links),
@@ -204,6 +252,28 @@ def article_page(local_id: str) -> Any:
     response.headers["Link"] = citation.link_header(signposts)
     response.last_modified = header.datestamp
     return response
+
+
+def full_text_links(article: Article) -> list[tuple[str, str]]:
+    """(kind, address) of the full text the JATS names in ``self-uri``: absolute addresses
+    of a PDF or an HTML page (a relative one points into the publisher's site, not ours)."""
+    found = []
+    for uri in article.self_uris:
+        safe = safe_url(uri)
+        if not safe or not safe.startswith(("http://", "https://")):
+            continue
+        path = safe.split("?", 1)[0].lower()
+        if path.endswith(".pdf"):
+            found.append(("PDF", safe))
+        elif path.endswith((".html", ".htm")):
+            found.append(("HTML", safe))
+    return found
+
+
+def _reader_first(texts: tuple[Any, ...]) -> list[Any]:
+    """The reader's language first, then the others in the record's order."""
+    chosen = pick(texts)
+    return [chosen, *(t for t in texts if t is not chosen)] if chosen else []
 
 
 def _keyword_groups(article: Article) -> list[tuple[str | None, list[str]]]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext, lazy_gettext
+
 from app.jats.messages import explain
 from app.jats.model import Article
 from app.jats.validation import ValidationReport
@@ -17,6 +19,33 @@ from app.jats.validation import ValidationReport
 CONTEXT_LINES = 2
 MAX_SHOWN_PER_KIND = 50
 MAX_LINE_CHARS = 240
+
+#: Headings of the kinds of problem, in words a librarian reads ("Not well-formed: 4 problems").
+LABELS = {
+    "malformed": lazy_gettext("Not well-formed"),
+    "empty": lazy_gettext("Empty file"),
+    "not-xml": lazy_gettext("Not XML"),
+    "encoding": lazy_gettext("Wrong character encoding"),
+    "unreadable": lazy_gettext("Unreadable file"),
+    "too-large": lazy_gettext("File too large"),
+    "external-refused": lazy_gettext("External file refused"),
+    "entity-amplification": lazy_gettext("Entity expansion bomb"),
+    "unknown-entity": lazy_gettext("Unknown entity"),
+    "wrong-root": lazy_gettext("Not a JATS article"),
+    "unknown-doctype": lazy_gettext("Unknown DOCTYPE"),
+    "element-not-allowed": lazy_gettext("Element not allowed here"),
+    "missing-required-child": lazy_gettext("Required element missing"),
+    "content-model": lazy_gettext("Wrong content of an element"),
+    "text-not-allowed": lazy_gettext("Text not allowed here"),
+    "undeclared-element": lazy_gettext("Unknown element"),
+    "undeclared-attribute": lazy_gettext("Unknown attribute"),
+    "attribute-value-not-allowed": lazy_gettext("Attribute value not allowed"),
+    "invalid-value": lazy_gettext("Invalid value"),
+    "missing-required-attribute": lazy_gettext("Required attribute missing"),
+    "dangling-idref": lazy_gettext("Reference to a missing id"),
+    "duplicate-id": lazy_gettext("Duplicate id"),
+    "schema-error": lazy_gettext("Not valid against the schema"),
+}
 
 
 @dataclass(frozen=True)
@@ -56,7 +85,9 @@ class ProblemGroup:
 
     @property
     def label(self) -> str:
-        return self.kind.replace("-", " ").replace("_", " ").capitalize()
+        if self.kind in LABELS:
+            return str(LABELS[self.kind])
+        return gettext(self.kind.replace("-", " ").replace("_", " ").capitalize())
 
     @property
     def count(self) -> int:
@@ -199,7 +230,7 @@ def preview_of(
 def build(
     report: ValidationReport, data: bytes, *, filename: str | None, preview: Preview | None
 ) -> ReportView:
-    """Group the validator's errors by kind, in the order each kind first appears."""
+    """Group the validator's errors by kind, the kind of the first problem first."""
     lines = source_lines(data) if report.errors else []
     problems = tuple(
         Problem(
@@ -211,7 +242,9 @@ def build(
         for err in report.errors
     )
     by_kind: dict[str, list[Problem]] = {}
-    for problem in problems:
+    # the first problem first: errors before notes, each in the order of the source
+    for problem in sorted(problems, key=lambda p: (p.severity != "error", p.line or 0,
+                                                   p.column or 0)):
         by_kind.setdefault(problem.kind, []).append(problem)
     groups = tuple(
         ProblemGroup(kind, tuple(items[:MAX_SHOWN_PER_KIND]),

@@ -85,7 +85,7 @@ def test_pasted_xml_is_validated_like_a_file(web: Web) -> None:
                          data={"csrf_token": token, "xml": "<article><oops></article>"})
     page = answer.get_data(as_text=True)
     assert answer.status_code == 200
-    assert "Not usable" in page and "Malformed" in page and "Line 1" in page
+    assert "Not usable" in page and "Not well-formed: 1 problem" in page and "Line 1" in page
 
 
 def test_the_json_report_is_the_same_report(web: Web) -> None:
