@@ -7,6 +7,7 @@ from app.web import (  # noqa: F401  (routes)
     errors,
     pages,
     schemas,
+    stats,
     status,
     validate,
 )
