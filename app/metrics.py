@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from app.config import Settings
@@ -100,3 +101,24 @@ def exposition(store: Store, settings: Settings) -> tuple[bytes, str]:
     collection = CollectorRegistry()
     collection.register(CollectionCollector(store, settings))
     return generate_latest(counters) + generate_latest(collection), CONTENT_TYPE_LATEST
+
+
+def prepare_multiprocess(instance_dir: Path) -> Path:
+    """Before gunicorn forks: an empty ``instance/prometheus`` folder named in
+    ``PROMETHEUS_MULTIPROC_DIR``, so every worker's counters meet there (the files of an
+    earlier run are removed; counters restart with the service, as Prometheus expects)."""
+    folder = Path(os.environ.get(MULTIPROC_ENV) or instance_dir / "prometheus")
+    if folder.is_dir():
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ[MULTIPROC_ENV] = str(folder)
+    return folder
+
+
+def mark_dead(pid: int) -> None:
+    """gunicorn's ``child_exit``: a dead worker's live gauges are dropped from scrapes."""
+    if os.environ.get(MULTIPROC_ENV):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid)
