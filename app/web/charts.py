@@ -21,11 +21,13 @@ VALUE_WIDTH = 60
 
 
 def bar_chart(table: Table) -> Markup:
-    """Horizontal bars, one per row and column, scaled to the largest count."""
+    """Horizontal bars, one per row and column, scaled to the largest count; a key names
+    the columns when there are several."""
     columns = len(table.columns)
     bar_height = max(6, (ROW_HEIGHT - 6) // columns)
     row_height = max(ROW_HEIGHT, columns * (bar_height + BAR_GAP) + 6)
-    height = max(1, len(table.rows)) * row_height + 8
+    legend = 20 if columns > 1 else 0
+    height = max(1, len(table.rows)) * row_height + 8 + legend
     width = LABEL_WIDTH + BAR_AREA + VALUE_WIDTH
     largest = table.largest or 1
     title_id = f"chart-{table.key}-title"
@@ -35,10 +37,14 @@ def bar_chart(table: Table) -> Markup:
         f'aria-labelledby="{title_id}">',
         f'<title id="{title_id}">{escape(table.title)}</title>',
     ]
+    for j, column in enumerate(table.columns if legend else ()):
+        x = LABEL_WIDTH + j * 120
+        parts.append(f'<rect class="key bar-{j}" x="{x}" y="4" width="12" height="12"/>'
+                     f'<text class="chart-label" x="{x + 16}" y="14">{escape(column)}</text>')
     if not table.rows:
         parts.append('<text class="chart-label" x="0" y="16">nothing to show yet</text>')
     for i, (label, values) in enumerate(table.rows):
-        top = 4 + i * row_height
+        top = 4 + legend + i * row_height
         parts.append(
             f'<text class="chart-label" x="{LABEL_WIDTH - 8}" y="{top + row_height / 2 + 4:g}" '
             f'text-anchor="end">{escape(_short(label))}</text>'
@@ -52,10 +58,11 @@ def bar_chart(table: Table) -> Markup:
                 f'data-column="{escape(column)}" data-count="{value}">'
                 f'<title>{escape(label)}, {escape(column)}: {value}</title></rect>'
             )
-            parts.append(
-                f'<text class="chart-value" x="{LABEL_WIDTH + length + 4:g}" '
-                f'y="{y + bar_height - 1}">{value}</text>'
-            )
+            if value or columns == 1:
+                parts.append(
+                    f'<text class="chart-value" x="{LABEL_WIDTH + length + 4:g}" '
+                    f'y="{y + bar_height - 1}">{value}</text>'
+                )
     parts.append("</svg>")
     return Markup("".join(parts))
 
