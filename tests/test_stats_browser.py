@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,7 +29,13 @@ from sickle import Sickle
 
 from app.config import REPO_ROOT
 from app.web.charts import BAR_AREA
-from tests.server import RunningServer, command, start_server
+from tests.server import (
+    STORE_KINDS,
+    TEST_DATABASE_URL,
+    RunningServer,
+    command,
+    start_server,
+)
 from tests.web_support import PASSWORD, broken_seed, seed_bytes, variant
 
 if TYPE_CHECKING:
@@ -71,11 +78,32 @@ def _collection(folder: Path) -> Path:
     return root
 
 
+@pytest.fixture(scope="module", params=STORE_KINDS)
+def database_url(request: pytest.FixtureRequest,
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """SQLite, and PostgreSQL (a schema of its own) when the tests have one."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('stats-store') / 'store.sqlite3'}"
+        return
+    import psycopg
+
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{TEST_DATABASE_URL}{'&' if '?' in TEST_DATABASE_URL else '?'}" \
+              f"options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+def server(database_url: str,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     folder = tmp_path_factory.mktemp("stats")
     records = _collection(folder)
-    running = start_server(folder / "instance", f"sqlite:///{folder / 'store.sqlite3'}",
+    running = start_server(folder / "instance", database_url,
                            workers=2, oai_page_size=2, harvest_stats_flush_seconds=1,
                            max_withdraw_percent=50)
     try:

@@ -83,6 +83,7 @@ class Recorder:
         self._wake = threading.Event()
         self._pid = 0
         self._pruned = 0.0
+        self.closed = False
         _RECORDERS.add(self)
 
     def add(self, key: HourKey, records: int, duration_ms: int,
@@ -111,19 +112,15 @@ class Recorder:
             if self._pid == os.getpid():
                 return
             self._pid = os.getpid()
-        threading.Thread(target=self._run, name="harvest-stats", daemon=True).start()
-
-    def _run(self) -> None:
-        while True:
-            self._wake.wait(self.interval)
-            self._wake.clear()
-            self.flush()
+        threading.Thread(target=_write_every, args=(weakref.ref(self), self._wake,
+                                                    self.interval),
+                         name="harvest-stats", daemon=True).start()
 
     def flush(self) -> None:
         """Write the tally (one upsert per distinct key); kept for the next try on failure."""
         with self._lock:
             tally, self._tally = self._tally, Tally()
-        if not tally.counts and not tally.completions:
+        if self.closed or (not tally.counts and not tally.completions):
             return
         try:
             add_counts(self.store, tally.counts, tally.completions.values())
@@ -148,6 +145,18 @@ class Recorder:
 
 
 _RECORDERS: weakref.WeakSet[Recorder] = weakref.WeakSet()
+
+
+def _write_every(ref: weakref.ref[Recorder], wake: threading.Event, interval: float) -> None:
+    """The writer thread: it holds the recorder weakly, and ends with it or its store."""
+    while True:
+        wake.wait(interval)
+        wake.clear()
+        recorder = ref()
+        if recorder is None or recorder.closed:
+            return
+        recorder.flush()
+        del recorder
 
 
 def flush_all() -> None:
@@ -219,4 +228,24 @@ def _from_token(token: str, settings: Settings) -> tuple[str, str]:
 def recorder_for(store: Store, settings: Settings) -> Recorder | None:
     """A recorder for this app, or None when counting is turned off (``harvest_stats_days``
     is 0)."""
-    return Recorder(store, settings) if settings.harvest_stats_days > 0 else None
+    if settings.harvest_stats_days <= 0:
+        return None
+    recorder = Recorder(store, settings)
+    _write_before_close(store, recorder)
+    return recorder
+
+
+def _write_before_close(store: Store, recorder: Recorder) -> None:
+    """Closing the store writes what the recorder holds first, then stops it: a closed
+    store is never reopened by a late write (a store reopens on its next use)."""
+    close = store.close
+    ref = weakref.ref(recorder)
+
+    def write_then_close() -> None:
+        held = ref()
+        if held is not None:
+            held.flush()
+            held.closed = True
+        close()
+
+    store.close = write_then_close  # type: ignore[method-assign]

@@ -72,7 +72,7 @@ def collection_rows(store: Store) -> CollectionRows:
             rows.records.append(_facts(deleted, summary))
         for prefix, count in db.execute(
             "SELECT prefix, COUNT(*) FROM framed_records"
-            " WHERE deleted = 0 AND fragment IS NOT NULL GROUP BY prefix"
+            " WHERE NOT deleted AND fragment IS NOT NULL GROUP BY prefix"
         ).fetchall():
             rows.formats[str(prefix)] = int(count)
         rows.changes = [
