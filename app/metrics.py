@@ -57,7 +57,8 @@ def observe_oai(verb: str, status: int, error: str, prefix: str, records: int,
 
 
 class CollectionCollector:
-    """Figures read at scrape time: records by state, rejected files."""
+    """Figures read at scrape time: records by state and format, rejected files, the last
+    load and import."""
 
     def __init__(self, store: Store, settings: Settings) -> None:
         self.store = store
@@ -84,6 +85,30 @@ class CollectionCollector:
         for label, values in figures.table("format").rows:
             formats.add_metric([label], values[0])
         yield formats
+        yield from _last_runs(self.settings)
+
+
+def _last_runs(settings: Settings) -> Iterator[Any]:
+    """The last load and import: when (Unix seconds) and how it went (1 for its outcome)."""
+    from prometheus_client.core import GaugeMetricFamily
+
+    from app.runs import OUTCOMES, read_runs
+
+    runs = read_runs(settings.instance_dir)
+    when = GaugeMetricFamily("jats_oai_last_run_timestamp_seconds",
+                             "When the last load or import ended", labels=["kind"])
+    outcome = GaugeMetricFamily("jats_oai_last_run_outcome",
+                                "The outcome of the last load or import: 1 for the one it had",
+                                labels=["kind", "outcome"])
+    for kind in ("load", "import"):
+        run = runs.get(kind)
+        if run is None:
+            continue
+        when.add_metric([kind], run.at)
+        for name in OUTCOMES:
+            outcome.add_metric([kind, name], 1 if run.outcome == name else 0)
+    yield when
+    yield outcome
 
 
 def exposition(store: Store, settings: Settings) -> tuple[bytes, str]:

@@ -173,3 +173,15 @@ def test_the_command_prints_the_page_figures(
     assert data["tables"] == expected
     assert [(h["harvester"], h["records"]) for h in data["harvesters"]] == [("Sickle", 1)]
     assert "Records per issue" in text.getvalue() and "Sickle" in text.getvalue()
+
+
+def test_metrics_tell_the_last_load_and_import(tmp_path: Path, store_url: str) -> None:
+    from app.runs import note_run
+
+    with web_app(tmp_path, store_url) as web:
+        note_run(web.settings.instance_dir, "load", "ok", "1 file: 1 added")
+        note_run(web.settings.instance_dir, "import", "failed", "the source did not answer")
+        text = web.client().get("/metrics").get_data(as_text=True)
+    assert 'jats_oai_last_run_outcome{kind="load",outcome="ok"} 1.0' in text
+    assert 'jats_oai_last_run_outcome{kind="import",outcome="failed"} 1.0' in text
+    assert 'jats_oai_last_run_outcome{kind="import",outcome="ok"} 0.0' in text

@@ -283,3 +283,6 @@ def test_two_harvesters_are_told_apart(server: RunningServer, browser: Browser) 
     assert requests_counted >= 3 + 2  # oai_page_size is 2: three pages, then two
     assert _metric(metrics.text, "jats_oai_records", state="valid") == 5
     assert _metric(metrics.text, "jats_oai_rejected_files") == 1
+    assert _metric(metrics.text, "jats_oai_last_run_outcome", kind="load",
+                   outcome="refused") == 1
+    assert _metric(metrics.text, "jats_oai_last_run_timestamp_seconds", kind="load") > 0
