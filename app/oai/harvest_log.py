@@ -13,6 +13,7 @@ are kept anywhere; rows older than ``harvest_stats_days`` are dropped (``0`` cou
 from __future__ import annotations
 
 import atexit
+import html
 import ipaddress
 import logging
 import os
@@ -22,6 +23,7 @@ import time
 import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from app.config import Settings
 from app.oai import tokens
@@ -33,7 +35,7 @@ log = logging.getLogger(__name__)
 #: Requests noted in one worker before its tally is written without waiting for the clock.
 FLUSH_AT = 2000
 LIST_VERBS = ("ListRecords", "ListIdentifiers")
-_COUNTED_VERBS = (*LIST_VERBS, "GetRecord")
+_VERBS = (*LIST_VERBS, "GetRecord", "Identify", "ListSets", "ListMetadataFormats")
 _FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("BASE", re.compile(r"\bBASE\b|[Bb]ielefeld")),
     ("CORE", re.compile(r"\bCORE\b|core\.ac\.uk")),
@@ -42,16 +44,17 @@ _FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("Sickle", re.compile(r"sickle", re.I)),
 )
 _ERROR = re.compile(rb'<error code="([A-Za-z]+)"')
-_SIZE = re.compile(rb'completeListSize="(\d+)"')
 _TOKEN_END = b"</resumptionToken>"
 
 
+@lru_cache(maxsize=1024)
 def harvester_family(user_agent: str | None) -> str:
     """BASE, CORE, OpenAIRE, Google, Sickle, or ``other``."""
     agent = user_agent or ""
     return next((name for name, pattern in _FAMILIES if pattern.search(agent)), "other")
 
 
+@lru_cache(maxsize=4096)
 def client_network(address: str | None) -> str:
     """The client's network, never its whole address: IPv4 /24, IPv6 /48."""
     try:
@@ -168,61 +171,93 @@ def flush_all() -> None:
 atexit.register(flush_all)
 
 
-def _page_facts(verb: str, body: bytes) -> tuple[int, str, bool, int]:
-    """(records served, OAI-PMH error code or '', last page of a list, completeListSize)."""
-    found = _ERROR.search(body, 0, 4096) if b"<error " in body[:4096] else None
-    if found:
-        return 0, found.group(1).decode(), False, 0
-    records = body.count(b"<header") if verb in _COUNTED_VERBS else 0
+@dataclass(frozen=True)
+class Page:
+    """What one answer served, read from its head and tail only (a ListRecords page is
+    hundreds of kilobytes: scanning it would cost more than counting is worth)."""
+
+    records: int = 0
+    error: str = ""
+    last: bool = False  # the last page of a list: its sequence is complete
+    size: int = 0  # completeListSize, or the records of a one-page list
+    prefix: str = ""
+    set_spec: str = ""
+
+
+def read_page(verb: str, body: bytes, token_in: str | None, settings: Settings) -> Page:
+    """Records served, OAI-PMH error, and whether a list reached its end.
+
+    A list page's records are told by its resumption token: the token it sends carries the
+    cursor of the next page, the empty one that ends a list its completeListSize; only a
+    list of one page, without a token, is counted (it holds fewer than a page of records).
+    """
+    error_at = body.find(b"<error ", 0, 4096)
+    if error_at >= 0:
+        found = _ERROR.match(body, error_at)
+        return Page(error=found.group(1).decode() if found else "error")
+    if verb == "GetRecord":
+        return Page(records=1)
     if verb not in LIST_VERBS:
-        return records, "", False, 0
-    end = body.rfind(_TOKEN_END)
+        return Page()
+    end = body.rfind(_TOKEN_END, max(0, len(body) - 4096))
     if end < 0:
-        return records, "", True, records
+        records = body.count(b"<header")
+        return Page(records, last=True, size=records)
     start = body.rfind(b"<resumptionToken", 0, end)
-    more = body[end - 1:end] != b">"
-    size = _SIZE.search(body, start, end) if start >= 0 else None
-    return records, "", not more, int(size.group(1)) if size else records
+    head = body[start:end].decode("utf-8", "replace")
+    cursor = int(_attribute(head, "cursor"))
+    size = int(_attribute(head, "completeListSize"))
+    token_out = html.unescape(head[head.index(">") + 1:])
+    if not token_out:
+        prefix, set_spec, _ = _from_token(token_in, settings)
+        return Page(size - cursor, last=True, size=size, prefix=prefix, set_spec=set_spec)
+    prefix, set_spec, following = _from_token(token_out, settings)
+    return Page(max(0, following - cursor), prefix=prefix, set_spec=set_spec)
 
 
-def note(recorder: Recorder | None, pairs: list[tuple[str, str]], remote_addr: str | None,
-         user_agent: str | None, status: int, body: bytes | None, started: float) -> None:
+def _attribute(head: str, name: str) -> str:
+    found = re.search(rf'{name}="(\d+)"', head)
+    return found.group(1) if found else "0"
+
+
+def note(recorder: Recorder | None, settings: Settings, pairs: list[tuple[str, str]],
+         remote_addr: str | None, user_agent: str | None, status: int, body: bytes | None,
+         started: float) -> None:
     """Count one answer: in memory here, in the store at the next flush, and in /metrics."""
     from app import metrics
 
     duration = time.perf_counter() - started
     args = dict(pairs)
     verb = args.get("verb", "")
+    verb = verb if verb in _VERBS else "other"
     prefix, set_spec = args.get("metadataPrefix", ""), args.get("set", "")
-    token = args.get("resumptionToken")
-    if token and recorder is not None:
-        prefix, set_spec = _from_token(token, recorder.settings)
-    records, error, last, size = (
-        _page_facts(verb, body) if body is not None and status == 200 else (0, "", False, 0)
-    )
-    verb_label = verb if verb in (*_COUNTED_VERBS, "Identify", "ListSets",
-                                  "ListMetadataFormats") else "other"
-    metrics.observe_oai(verb_label, status, error, prefix, records, duration)
+    page = Page()
+    if body is not None and status == 200:
+        page = read_page(verb, body, args.get("resumptionToken"), settings)
+        prefix, set_spec = page.prefix or prefix, page.set_spec or set_spec
+    metrics.observe_oai(verb, status, page.error, prefix, page.records, duration)
     if recorder is None:
         return
     now = int(time.time())
     harvester = harvester_family(user_agent)
     client = client_network(remote_addr)
-    key = HourKey(now - now % HOUR, harvester, client, verb_label, prefix, set_spec, status,
-                  error)
-    completion = (Completion(harvester, verb, prefix, set_spec, client, now, size)
-                  if last else None)
-    recorder.add(key, records, int(duration * 1000), completion)
+    key = HourKey(now - now % HOUR, harvester, client, verb, prefix, set_spec, status,
+                  page.error)
+    completion = (Completion(harvester, verb, prefix, set_spec, client, now, page.size)
+                  if page.last else None)
+    recorder.add(key, page.records, int(duration * 1000), completion)
 
 
-def _from_token(token: str, settings: Settings) -> tuple[str, str]:
-    """The prefix and set a resumption token carries ('' when it cannot be read)."""
+def _from_token(token: str | None, settings: Settings) -> tuple[str, str, int]:
+    """The prefix, set and cursor a resumption token carries ('', '', 0 when unreadable)."""
+    if not token:
+        return "", "", 0
     try:
         state = tokens.decode(token, settings.secret_key, now=datetime.now(UTC),
                               lifetime=timedelta(days=36500))
     except tokens.BadToken:
-        return "", ""
-    return state.window.prefix or "", state.window.set_spec or ""
+        return "", "", 0
+    return state.window.prefix or "", state.window.set_spec or "", state.cursor
 
 
 def recorder_for(store: Store, settings: Settings) -> Recorder | None:

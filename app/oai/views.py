@@ -133,8 +133,8 @@ def answer(
     here (app.oai.harvest_log), in memory, for the harvest statistics and /metrics."""
     started = time.perf_counter()
     reply = _answer(app, pairs, base_url, remote_addr, accept_encoding)
-    harvest_log.note(oai_state(app).recorder, pairs, remote_addr, user_agent,
-                     int(reply.status[:3]), reply.served, started)
+    harvest_log.note(oai_state(app).recorder, services(app).settings, pairs, remote_addr,
+                     user_agent, int(reply.status[:3]), reply.served, started)
     return reply
 
 
