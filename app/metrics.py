@@ -67,9 +67,9 @@ class CollectionCollector:
     def collect(self) -> Iterator[Any]:
         from prometheus_client.core import GaugeMetricFamily
 
-        from app.stats import collection_stats
+        from app.stats import recent_collection_stats
 
-        figures = collection_stats(self.store, self.settings)
+        figures = recent_collection_stats(self.store, self.settings)
         state = GaugeMetricFamily("jats_oai_records", "Records in the store by state",
                                   labels=["state"])
         for label, values in figures.table("state").rows:

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
+import time
+import weakref
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -49,6 +53,8 @@ class Table:
 class CollectionStats:
     generated: datetime
     tables: tuple[Table, ...] = field(default_factory=tuple)
+    store_ref: Callable[[], Store | None] = field(default=lambda: None, repr=False,
+                                                    compare=False)
 
     def table(self, key: str) -> Table:
         return next(t for t in self.tables if t.key == key)
@@ -86,6 +92,26 @@ def _month(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m")
 
 
+#: Seconds a process reuses the figures it computed (a page view and a scrape read every
+#: record's summary; a burst of requests must not each do it again).
+FRESH_SECONDS = 30.0
+_recent: dict[int, tuple[float, CollectionStats]] = {}
+_recent_lock = threading.Lock()
+
+
+def recent_collection_stats(store: Store, settings: Settings) -> CollectionStats:
+    """The figures of at most :data:`FRESH_SECONDS` ago, computed once per store meanwhile."""
+    now = time.monotonic()
+    with _recent_lock:
+        found = _recent.get(id(store))
+        if found and now - found[0] < FRESH_SECONDS and found[1].store_ref() is store:
+            return found[1]
+    figures = collection_stats(store, settings)
+    with _recent_lock:
+        _recent[id(store)] = (now, figures)
+    return figures
+
+
 def collection_stats(store: Store, settings: Settings) -> CollectionStats:
     """Every figure of the collection as it is now: live records grouped by series, year,
     issue and language; valid, rejected and withdrawn counts; records per format; deposits
@@ -113,7 +139,8 @@ def collection_stats(store: Store, settings: Settings) -> CollectionStats:
         Table("changes", "Deposits and withdrawals per month", ("deposits", "withdrawals"),
               tuple((m, (d, w)) for m, (d, w) in sorted(months.items()))),
     )
-    return CollectionStats(datetime.now(UTC).replace(microsecond=0), tables)
+    return CollectionStats(datetime.now(UTC).replace(microsecond=0), tables,
+                           weakref.ref(store))
 
 
 @dataclass(frozen=True)

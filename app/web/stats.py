@@ -13,7 +13,7 @@ from flask import Response, abort, current_app, render_template, request
 from app.config import Settings
 from app.factory import services
 from app.metrics import exposition
-from app.stats import collection_stats, harvest_stats
+from app.stats import harvest_stats, recent_collection_stats
 from app.web.auth import login_required
 from app.web.blueprint import bp
 from app.web.charts import bar_chart
@@ -21,7 +21,7 @@ from app.web.charts import bar_chart
 
 def _figures() -> Any:
     svc = services(current_app)
-    return collection_stats(svc.store, svc.settings)
+    return recent_collection_stats(svc.store, svc.settings)
 
 
 @bp.route("/stats")
