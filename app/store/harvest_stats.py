@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.store.base import Store
 
 HOUR = 3600
 
 
-@dataclass(frozen=True)
-class HourKey:
-    """What one hourly row counts: a harvester's requests of one kind in one hour."""
+class HourKey(NamedTuple):
+    """What one hourly row counts: a harvester's requests of one kind in one hour (a tuple:
+    one is made per request, and hashing it must cost next to nothing)."""
 
     hour: int
     harvester: str
