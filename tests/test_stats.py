@@ -43,6 +43,8 @@ def test_harvesters_are_told_by_their_user_agent(agent: str | None, family: str)
 
 @pytest.mark.parametrize(("address", "kept"), [
     ("203.0.113.57", "203.0.113.0/24"),
+    ("::ffff:203.0.113.57", "203.0.113.0/24"),
+    ("999.0.113.57", "-"),
     ("2001:db8:85a3:8d3:1319:8a2e:370:7348", "2001:db8:85a3::/48"),
     ("not an address", "-"),
 ])

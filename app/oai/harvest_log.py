@@ -54,13 +54,21 @@ def harvester_family(user_agent: str | None) -> str:
     return next((name for name, pattern in _FAMILIES if pattern.search(agent)), "other")
 
 
-@lru_cache(maxsize=4096)
 def client_network(address: str | None) -> str:
     """The client's network, never its whole address: IPv4 /24, IPv6 /48."""
+    text = (address or "").strip()
+    net, _, host = text.rpartition(".")
+    if host.isdigit() and net.count(".") == 2 and all(
+        p.isdigit() and int(p) < 256 for p in (*net.split("."), host)
+    ):
+        return f"{net}.0/24"
     try:
-        ip = ipaddress.ip_address((address or "").strip())
+        ip = ipaddress.ip_address(text)
     except ValueError:
         return "-"
+    mapped = getattr(ip, "ipv4_mapped", None)  # ::ffff:a.b.c.d, from a dual-stack socket
+    if mapped is not None:
+        return client_network(str(mapped))
     prefix = 24 if ip.version == 4 else 48
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
