@@ -21,7 +21,7 @@ from app.oai.harvest_log import client_network, harvester_family
 from app.oai.views import oai_state
 from app.stats import collection_stats
 from app.store.harvest_stats import HOUR, HourCounts, HourKey, add_counts, hourly, prune
-from tests.web_support import Web, web_app
+from tests.web_support import Web, html_problems, web_app
 
 SICKLE = "Sickle/0.7"
 CLIENT = "203.0.113.57"
@@ -86,6 +86,7 @@ def test_errors_503s_and_complete_harvests_per_harvester(
         client = web.client()
         web.login(client)
         page = client.get("/stats/harvesters").get_data(as_text=True)
+    assert html_problems(page) == []
     row = re.search(r'<tr data-harvester="CORE">(.*?)</tr>', page, re.S)
     assert row, page
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", row.group(1))
@@ -154,6 +155,7 @@ def test_the_json_and_csv_hold_the_same_figures(tmp_path: Path, store_url: str) 
     state = {row["label"]: row["counts"]["records"] for row in figures["tables"][0]["rows"]}
     assert state == {"valid": 1, "rejected": 0, "withdrawn": 0}
     assert "<script" not in page and page.count('<svg class="chart"') == len(figures["tables"])
+    assert html_problems(page) == []
 
 
 def test_the_command_prints_the_page_figures(

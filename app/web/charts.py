@@ -39,7 +39,7 @@ def bar_chart(table: Table) -> Markup:
     ]
     for j, column in enumerate(table.columns if legend else ()):
         x = LABEL_WIDTH + j * 120
-        parts.append(f'<rect class="key bar-{j}" x="{x}" y="4" width="12" height="12"/>'
+        parts.append(f'<rect class="key bar-{j}" x="{x}" y="4" width="12" height="12"></rect>'
                      f'<text class="chart-label" x="{x + 16}" y="14">{escape(column)}</text>')
     if not table.rows:
         parts.append('<text class="chart-label" x="0" y="16">nothing to show yet</text>')
