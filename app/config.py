@@ -51,6 +51,10 @@ class Settings:
     trusted_proxies: int = 0
     max_withdraw_percent: int = 10
     marc_organization_code: str = ""
+    harvest_stats_days: int = 400
+    harvest_stats_flush_seconds: int = 5
+    metrics_allow: str = "127.0.0.1 ::1"
+    metrics_token: str = ""
 
     @property
     def public_url_configured(self) -> bool:

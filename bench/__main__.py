@@ -51,6 +51,8 @@ BENCHMARKS = (
               ("--records", "2000", "--puts", "100")),
     Benchmark("harvest", "full ListRecords harvests through the real server vs the yardstick",
               ("--records", "2000", "--loaded", "500", "--repeat", "2")),
+    Benchmark("harvest_counters", "what counting one OAI-PMH answer costs its worker",
+              ("--rounds", "5")),
     Benchmark("import_oai", "OAI-PMH import from a local OJS-like endpoint, and a rerun",
               ("--records", "2000", "--repeat", "1")),
     Benchmark("first_run", "`make run` on a fresh clone without ../shared until Identify answers",

@@ -15,6 +15,9 @@ client that does not parse the pages (it follows resumption tokens with a regex)
 Sickle, which parses them. Prints records per second (median of the runs), our rate as a
 ratio to the yardstick's, the latency of the first and of the last page, and the peak memory
 of the server's workers during a full harvest (it must not grow with the collection size).
+
+``--harvest-stats`` instead serves the same store twice, with the harvest counters
+(``app/oai/harvest_log.py``) on and off, and harvests each in turn.
 """
 
 from __future__ import annotations
@@ -359,14 +362,32 @@ def copy_records(source: object, target: object, limit: int | None = None, copie
 
 
 # --- servers -----------------------------------------------------------------------------------
-def start_ours(instance: Path, database_url: str) -> RunningServer:
+def start_ours(instance: Path, database_url: str, counters: bool = True) -> RunningServer:
+    """Our server; ``counters=False`` turns the harvest counters off (harvest_stats_days 0)."""
     return start_server(
         instance,
         database_url,
         workers=WORKERS,
         oai_page_size=100,
         rate_limit_per_minute=10**9,
+        harvest_stats_days=400 if counters else 0,
     )
+
+
+def compare_counters(instance: Path, database_url: str, size: int, repeat: int) -> None:
+    """The same store served twice, harvest counters on and off, harvested in turn."""
+    servers = {
+        "counters on": start_ours(instance, database_url, counters=True),
+        "counters off": start_ours(instance.parent / "instance-counters-off", database_url,
+                                   counters=False),
+    }
+    try:
+        found = measure(servers, size, repeat, False)
+    finally:
+        for server in servers.values():
+            server.stop()
+    on, off = found["counters on"], found["counters off"]
+    report(size, "SQLite, harvest counters on and off", on, [off])
 
 
 def start_yardstick(db_path: Path, instance: Path) -> RunningServer:
@@ -472,6 +493,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="full harvests per server")
     parser.add_argument("--no-sickle", action="store_true", help="skip the parsing client")
     parser.add_argument(
+        "--harvest-stats",
+        action="store_true",
+        help="only compare our harvest rate with the harvest counters on and off",
+    )
+    parser.add_argument(
         "--database-url",
         default=os.environ.get("JATS_OAI_BENCH_DATABASE_URL", ""),
         help="also serve each collection from PostgreSQL (a database is created per size)",
@@ -487,6 +513,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n-- collection of {size} records --", flush=True)
         instance, database_url = prepare_collection(size, args.seed, args.loaded)
         compact(instance, database_url)
+        if args.harvest_stats:
+            compare_counters(instance, database_url, size, args.repeat)
+            continue
         servers = {"jats-oai (SQLite)": start_ours(instance, database_url)}
         try:
             for label, page_size in YARDSTICKS.items():

@@ -16,6 +16,7 @@ COMMANDS: tuple[str, ...] = (
     "app.cli.importing",
     "app.cli.schemas",
     "app.cli.instance",
+    "app.cli.stats",
 )
 
 

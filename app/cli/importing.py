@@ -15,11 +15,12 @@ import tomllib
 from pathlib import Path
 
 from app.cli.progress import ProgressBar
-from app.config import load_settings
+from app.config import Settings, load_settings
 from app.importer.client import HarvestFailed
 from app.importer.harvest import Harvest, Summary
 from app.importer.native import NativeError, import_native
 from app.ingest import journal_settings
+from app.runs import note_run
 
 PREFIXES = ("auto", "jats", "marcxml", "oai_dc")
 
@@ -67,6 +68,13 @@ def _report(summary: Summary, series: str) -> None:
           f"({summary.prefix}, {summary.requests} requests{resumed})")
 
 
+def _note(settings: Settings, summary: Summary, source: str) -> None:
+    """The import's outcome, for /metrics (app/runs.py)."""
+    note_run(settings.instance_dir, "import", "refused" if summary.refused else "ok",
+             f"{source}: {summary.added} added, {summary.changed} changed, "
+             f"{summary.deleted} deleted, {len(summary.refused)} refused")
+
+
 def _oai(args: argparse.Namespace) -> int:
     settings = load_settings()
     into = args.into or settings.records_dir
@@ -76,9 +84,11 @@ def _oai(args: argparse.Namespace) -> int:
     try:
         summary = harvest.run()
     except HarvestFailed as exc:
+        note_run(settings.instance_dir, "import", "failed", str(exc))
         print(f"error: {exc}", file=sys.stderr)
         return 2
     _report(summary, harvest.series or args.base_url)
+    _note(settings, summary, harvest.series or args.base_url)
     return 1 if summary.refused else 0
 
 
@@ -149,7 +159,9 @@ def _native(args: argparse.Namespace) -> int:
         summary = import_native(args.file, into, settings=settings, series=args.series,
                                 dry_run=args.dry_run)
     except NativeError as exc:
+        note_run(settings.instance_dir, "import", "failed", f"{args.file}: {exc}")
         print(f"error: {args.file}: {exc}", file=sys.stderr)
         return 2
     _report(summary, summary.source)
+    _note(settings, summary, summary.source)
     return 1 if summary.refused else 0

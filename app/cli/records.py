@@ -27,6 +27,7 @@ from app.cli.record_status import status_lines
 from app.config import Settings, load_settings
 from app.ingest import Prepared, content_hash, journal_settings, prepare, store_draft
 from app.rejections import Rejection, read_rejections, record_rejections
+from app.runs import note_run
 from app.store.base import RecordDraft, SetInfo, Store
 
 ACTOR = "records load"
@@ -257,6 +258,8 @@ def load_folder(
         report.withdrawn += 1
         if verbose:
             out.write(f"withdrawn {identifier} {origin}\n")
+    note_run(settings.instance_dir, "load", "refused" if report.rejected else "ok",
+             report.line())
     return report
 
 
@@ -360,9 +363,11 @@ def _load(args: argparse.Namespace) -> int:
             allow_withdrawals=args.allow_withdrawals,
         )
     except JournalsError as exc:
+        note_run(settings.instance_dir, "load", "failed", str(exc))
         print(f"error: {exc}; nothing was loaded", file=sys.stderr)
         return 2
     except MassWithdrawal as exc:
+        note_run(settings.instance_dir, "load", "failed", str(exc))
         print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:

@@ -93,6 +93,9 @@ def run(args: argparse.Namespace) -> int:
     if args.dev:
         return _serve_threaded(app, settings, args.host, args.port)
     _close_app(app)
+    from app.metrics import prepare_multiprocess
+
+    prepare_multiprocess(settings.instance_dir)
     return _serve_gunicorn(settings, args)
 
 
@@ -250,6 +253,8 @@ def _serve_gunicorn(settings: Settings, args: argparse.Namespace) -> int:
                 "when_ready": lambda server: announce(
                     settings, args.host, server.LISTENERS[0].sock.getsockname()[1]
                 ),
+                "worker_exit": _worker_exit,
+                "child_exit": _child_exit,
             }
             for key, value in options.items():
                 self.cfg.set(key, value)
@@ -262,6 +267,20 @@ def _serve_gunicorn(settings: Settings, args: argparse.Namespace) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     return 0
+
+
+def _worker_exit(server: Any, worker: Any) -> None:
+    """A worker on its way out writes the harvest counts it still holds."""
+    from app.oai.harvest_log import flush_all
+
+    flush_all()
+
+
+def _child_exit(server: Any, worker: Any) -> None:
+    """The master marks a dead worker's Prometheus gauges (multiprocess mode)."""
+    from app.metrics import mark_dead
+
+    mark_dead(worker.pid)
 
 
 def _bind(host: str, port: int) -> str:

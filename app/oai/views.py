@@ -21,6 +21,7 @@ OAI-PMH errors are protocol answers, not HTTP failures: they come with HTTP 200 
 
 from __future__ import annotations
 
+import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from werkzeug.wsgi import get_current_url
 
 from app.config import Settings
 from app.factory import services
-from app.oai import responses
+from app.oai import harvest_log, responses
 from app.oai.provider import Provider, utc_now
 from app.oai.ratelimit import RateLimiter
 from app.store.base import StoreUnavailable
@@ -54,13 +55,15 @@ class OAIState:
 
     limiter: RateLimiter
     clock: Callable[[], datetime] = utc_now
+    recorder: harvest_log.Recorder | None = None
 
 
 @bp.record_once
 def _setup(state: BlueprintSetupState) -> None:
     settings = services(state.app).settings
     state.app.extensions[_STATE] = OAIState(
-        RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_storage_uri)
+        RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_storage_uri),
+        recorder=harvest_log.recorder_for(services(state.app).store, settings),
     )
     state.app.wsgi_app = fast_path(state.app, state.app.wsgi_app)  # type: ignore[method-assign]
 
@@ -118,6 +121,7 @@ class Answer:
     status: str
     headers: list[tuple[str, str]]
     body: Iterator[bytes]
+    served: bytes | None = None  # the uncompressed body of a 200, for the harvest counters
 
 
 def answer(
@@ -126,8 +130,24 @@ def answer(
     base_url: str,
     remote_addr: str | None,
     accept_encoding: str | None,
+    user_agent: str | None = None,
 ) -> Answer:
-    """The HTTP answer to one OAI-PMH request, whichever way it came in."""
+    """The HTTP answer to one OAI-PMH request, whichever way it came in; each is counted
+    here (app.oai.harvest_log), in memory, for the harvest statistics and /metrics."""
+    started = time.perf_counter()
+    reply = _answer(app, pairs, base_url, remote_addr, accept_encoding)
+    harvest_log.note(oai_state(app).recorder, services(app).settings, pairs, remote_addr,
+                     user_agent, int(reply.status[:3]), reply.served, started)
+    return reply
+
+
+def _answer(
+    app: Flask,
+    pairs: list[tuple[str, str]],
+    base_url: str,
+    remote_addr: str | None,
+    accept_encoding: str | None,
+) -> Answer:
     svc = services(app)
     state = oai_state(app)
     wait = state.limiter.acquire(remote_addr or "-")
@@ -153,9 +173,9 @@ def answer(
     encoding = choose_encoding(accept_encoding)
     if encoding:
         headers.append(("Content-Encoding", encoding))
-        return Answer("200 OK", headers, compress(body, encoding))
+        return Answer("200 OK", headers, compress(body, encoding), body)
     headers.append(("Content-Length", str(len(body))))
-    return Answer("200 OK", headers, iter((body,)))
+    return Answer("200 OK", headers, iter((body,)), body)
 
 
 def public_base_url(settings: Settings) -> str:
@@ -240,6 +260,7 @@ def fast_path(app: Flask, wsgi_app: Callable) -> Callable:
             ),
             environ.get("REMOTE_ADDR"),
             environ.get("HTTP_ACCEPT_ENCODING"),
+            environ.get("HTTP_USER_AGENT"),
         )
         start_response(reply.status, reply.headers)
         return reply.body
@@ -256,5 +277,6 @@ def endpoint() -> Response:
         request.base_url,
         request.remote_addr,
         request.headers.get("Accept-Encoding"),
+        request.headers.get("User-Agent"),
     )
     return Response(reply.body, status=reply.status, headers=reply.headers)

@@ -9,6 +9,7 @@ from app.web import (  # noqa: F401  (routes)
     pages,
     schemas,
     search,
+    stats,
     status,
     validate,
 )
