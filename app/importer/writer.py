@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.identifiers import series, slug
 from app.importer.state import write_atomically
 from app.jats.article import ArticleError, read_article
-from app.jats.identity import series, slug
 from app.jats.model import Article
 from app.jats.schemas import SchemaDirectory
 from app.jats.validation import validate

@@ -10,9 +10,9 @@ from typing import Any
 
 from flask import current_app, g, jsonify, request, url_for
 
+from app import identifiers
 from app.factory import services
 from app.store.base import Header
-from app.web import citation
 from app.web.auth import token_required
 from app.web.blueprint import bp
 from app.web.deposit import DepositError, Outcome, deposit_new, replace, withdraw
@@ -23,7 +23,7 @@ def _header_json(local_id: str, header: Header) -> dict[str, Any]:
     settings = services(current_app).settings
     return {
         "identifier": local_id,
-        "oai_identifier": citation.oai_identifier(settings, local_id),
+        "oai_identifier": identifiers.oai_identifier(settings.repository_identifier, local_id),
         "datestamp": header.datestamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "deleted": header.deleted,
         "sets": list(header.sets),

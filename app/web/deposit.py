@@ -13,7 +13,7 @@ from typing import Any
 from flask import current_app, flash, redirect, render_template, request, url_for
 
 from app.factory import services
-from app.ingest import Prepared, commit, prepare
+from app.ingest import Prepared, commit, prepare, preview
 from app.store.base import Header
 from app.web.auth import current_user, login_required
 from app.web.blueprint import bp
@@ -51,7 +51,7 @@ def _prepare(upload: Upload) -> Prepared:
     )
     if isinstance(result, Prepared):
         return result
-    view = report_view(result.report, upload)
+    view = report_view(preview(result, settings), upload)
     kinds = {p.kind for p in result.errors}
     if not result.report.usable:
         message = "The file was not accepted: it cannot be read as a JATS article."
