@@ -11,12 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.config import Settings
 from app.identifiers import series, slug
 from app.importer.state import write_atomically
-from app.jats.article import ArticleError, read_article
+from app.ingest import read
 from app.jats.model import Article
-from app.jats.schemas import SchemaDirectory
-from app.jats.validation import validate
 
 
 @dataclass(frozen=True)
@@ -32,17 +31,17 @@ class Invalid(ValueError):
     """The converted record is not valid JATS; the message lists the problems."""
 
 
-def check(data: bytes, *, schemas: SchemaDirectory, max_bytes: int, name: str) -> Checked:
-    report = validate(data, filename=name, schemas=schemas, max_bytes=max_bytes)
+def check(data: bytes, *, settings: Settings, name: str) -> Checked:
+    """Through the service's own pipeline (:func:`app.ingest.read`), as ``records load`` will."""
+    reading = read(data, settings=settings, filename=name)
+    report = reading.report
     if not report.valid or report.root is None:
         problems = "; ".join(
             f"line {p.line or 0}: {p.message}" for p in report.errors if p.severity == "error")
         raise Invalid(problems or "not valid JATS")
-    try:
-        article = read_article(report.root)
-    except ArticleError as exc:
-        raise Invalid(str(exc)) from exc
-    return Checked(data, place(article), article)
+    if reading.article is None:
+        raise Invalid(reading.problem or "not an article")
+    return Checked(data, place(reading.article), reading.article)
 
 
 def place(article: Article) -> Path:
