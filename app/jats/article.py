@@ -26,6 +26,7 @@ from app.jats.model import (
     PubDate,
     Reference,
 )
+from app.jats.pids import bare_doi, is_doi_reference, orcid_id
 from app.jats.schemas import SchemaDirectory
 from app.jats.text import (
     ALWAYS_DROP,
@@ -72,8 +73,6 @@ AFF_PARTS = frozenset(
     {"institution", "institution-wrap", "addr-line", "city", "state", "country", "postal-code",
      "named-content", "email", "uri", "ext-link"}
 )
-ORCID_RE = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dXx])")
-DOI_RE = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 MONTHS = {
     m: i + 1
     for i, names in enumerate(
@@ -591,9 +590,9 @@ def _orcid(contrib: etree._Element) -> str | None:
         if (name == "contrib-id" and (kind == "orcid" or "orcid.org" in value)) or (
             name in ("uri", "ext-link") and "orcid.org" in value
         ):
-            m = ORCID_RE.search(value)
-            if m:
-                return m.group(1).upper()
+            found = orcid_id(value)
+            if found:
+                return found
     return None
 
 
@@ -714,7 +713,7 @@ def _article_ids(meta: etree._Element) -> tuple[tuple[str, str], ...]:
         kind = (el.get("pub-id-type") or "other").strip().lower()
         value = text_of(el)
         if kind == "doi":
-            value = DOI_RE.sub("", value).strip()
+            value = bare_doi(value).strip()
         if value and (kind, value) not in out:
             out.append((kind, value))
     return tuple(out)
@@ -1025,9 +1024,9 @@ def _reference(ref: etree._Element, cites: list[etree._Element]) -> Reference:
              if name in ("ext-link", "uri"))
     uri = next((safe for link in links if (safe := safe_url(link))), None)
     if doi:
-        doi = DOI_RE.sub("", doi)
-    elif uri and DOI_RE.match(uri):
-        doi = DOI_RE.sub("", uri)
+        doi = bare_doi(doi)
+    elif uri and is_doi_reference(uri):
+        doi = bare_doi(uri)
     comments = (text_of(c) for c in parts.get("comment", ()))
     comment = "; ".join(c for c in comments if c) or None
     kind = (tagged.get("publication-type") or tagged.get("citation-type") or "").lower()

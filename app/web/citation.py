@@ -14,10 +14,9 @@ from urllib.parse import quote
 
 from app.config import Settings
 from app.identifiers import article_url, get_record_url, jats_url
+from app.jats import pids
 from app.jats.model import Article, Contributor
 from app.urls import safe_url
-
-ORCID_ID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -56,10 +55,7 @@ def links_for(
 
 def orcid_url(contributor: Contributor) -> str | None:
     """The canonical https://orcid.org/ URL, whatever form the record wrote the iD in."""
-    if not contributor.orcid:
-        return None
-    found = ORCID_ID.search(contributor.orcid)
-    return f"https://orcid.org/{found.group(1).upper()}" if found else None
+    return pids.orcid_url(contributor.orcid)
 
 
 def initials(given: str | None) -> str:
