@@ -49,7 +49,7 @@ def _refused(exc: DepositError | UploadError) -> Any:
 @token_required
 def api_deposit() -> Any:
     try:
-        outcome = deposit_new(from_body(request, upload_limit()), g.api_user)
+        outcome = deposit_new(services(current_app), from_body(request, upload_limit()), g.api_user)
     except (UploadError, DepositError) as exc:
         return _refused(exc)
     response = jsonify(_outcome_json(outcome))
@@ -70,7 +70,8 @@ def api_article(local_id: str) -> Any:
 @token_required
 def api_replace(local_id: str) -> Any:
     try:
-        outcome = replace(local_id, from_body(request, upload_limit()), g.api_user)
+        outcome = replace(services(current_app), local_id, from_body(request, upload_limit()),
+                          g.api_user)
     except (UploadError, DepositError) as exc:
         return _refused(exc)
     return jsonify(_outcome_json(outcome))
@@ -80,7 +81,7 @@ def api_replace(local_id: str) -> Any:
 @token_required
 def api_withdraw(local_id: str) -> Any:
     try:
-        header = withdraw(local_id, g.api_user)
+        header = withdraw(services(current_app).store, local_id, g.api_user)
     except DepositError as exc:
         return _refused(exc)
     return jsonify(_header_json(local_id, header))
