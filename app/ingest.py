@@ -19,8 +19,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from app.config import Settings
-from app.crosswalks.marcxml import FORMAT as MARC_FORMAT
-from app.crosswalks.marcxml import with_date_entered
 from app.crosswalks.registry import CrosswalkError, Document, RenderContext, formats
 from app.identifiers import (
     article_url,
@@ -41,7 +39,6 @@ from app.store.base import PutResult, RecordDraft, SetInfo, Store
 
 log = logging.getLogger(__name__)
 
-MARC_PREFIX = MARC_FORMAT.prefix
 #: The format every OAI-PMH item must be available in (protocol section 3.4).
 REQUIRED_FORMAT = "oai_dc"
 
@@ -307,18 +304,20 @@ def store_draft(
 ) -> PutResult:
     """Sets first, so every membership of a stored record has a name and a description.
 
-    MARC 008/00-05 is the date the record entered this catalogue: the store's first datestamp
-    of the record, or today for a new one; it is set here, where the store is known.
+    A format with a ``date_entered`` hook (MARC 008/00-05) is stamped with the date the record
+    entered this catalogue: the store's first datestamp of the record, or today for a new one;
+    it is set here, where the store is known.
     """
     for info in sets:
         store.put_set(info)
-    marc = draft.formats.get(MARC_PREFIX)
-    if marc is not None:
+    stamped = {p: f.date_entered for p, f in formats().items()
+               if f.date_entered is not None and p in draft.formats}
+    if stamped:
         first = min((c.at for c in store.history(draft.identifier)), default=None)
         clock = getattr(store, "clock", time.time)  # the clock the store stamps records by
         entered = first or dt.datetime.fromtimestamp(clock(), dt.UTC)
         day = entered.astimezone(dt.UTC).date()
-        dated = with_date_entered(marc, day)
-        if dated != marc:
-            draft = replace(draft, formats={**draft.formats, MARC_PREFIX: dated})
+        dated = {p: stamp(draft.formats[p], day) for p, stamp in stamped.items()}
+        if any(dated[p] != draft.formats[p] for p in dated):
+            draft = replace(draft, formats={**draft.formats, **dated})
     return store.put(draft, actor=actor)

@@ -17,11 +17,9 @@ from app.crosswalks.registry import (
     CrosswalkError,
     Document,
     MetadataFormat,
-    RenderContext,
     formats,
 )
 from app.ingest import context_for, read, read_file
-from app.jats.model import Article
 
 EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
 
@@ -106,7 +104,7 @@ def convert(file: str, fmt: MetadataFormat, settings: Settings) -> int:
         return EXIT_INVALID
     sys.stdout.buffer.write(payload + b"\n")
     sys.stdout.flush()
-    for note in _format_notes(fmt, article, context):
+    for note in fmt.notes(article, context) if fmt.notes else ():
         print(f"note: {note}", file=sys.stderr)
     problems = schema_problems(fmt, payload, settings)
     if problems:
@@ -118,11 +116,3 @@ def convert(file: str, fmt: MetadataFormat, settings: Settings) -> int:
         return EXIT_INVALID
     return EXIT_VALID
 
-
-def _format_notes(fmt: MetadataFormat, article: Article, context: RenderContext) -> list[str]:
-    """What a format's guidelines ask for that this record cannot give (OpenAIRE's mandatory)."""
-    if fmt.prefix == "oai_openaire":
-        from app.crosswalks.openaire import missing_mandatory
-
-        return missing_mandatory(article, context)
-    return []

@@ -276,4 +276,5 @@ FORMAT = MetadataFormat(
     schema_file=SOURCE_DTD,
     render=render,
     schema_loader=derived_schema,
+    schema_folder=derived_schema_dir,
 )

@@ -447,4 +447,5 @@ FORMAT = MetadataFormat(
     schema_location=SCHEMA_LOCATION,
     schema_file="marc21/MARC21slim.xsd",
     render=render,
+    date_entered=with_date_entered,
 )

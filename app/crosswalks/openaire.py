@@ -278,4 +278,5 @@ FORMAT = MetadataFormat(
     schema_location=SCHEMA_LOCATION,
     schema_file="openaire/4.0/openaire.xsd",
     render=render,
+    notes=missing_mandatory,
 )
