@@ -258,7 +258,8 @@ class Harvest:
             fields = reader.convert(record.metadata, series=self.series or "",
                                     identifier=record.identifier)
             data = build(replace(fields, provenance=provenance))
-        return check(data, settings=self.settings, name=record.identifier)
+        return check(data, settings=self.settings, name=record.identifier,
+                     series_slug=self.series)
 
 
 def _remove(root: Path, relative: Path) -> None:

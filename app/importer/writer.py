@@ -31,8 +31,12 @@ class Invalid(ValueError):
     """The converted record is not valid JATS; the message lists the problems."""
 
 
-def check(data: bytes, *, settings: Settings, name: str) -> Checked:
-    """Through the service's own pipeline (:func:`app.ingest.read`), as ``records load`` will."""
+def check(data: bytes, *, settings: Settings, name: str, series_slug: str | None = None) -> Checked:
+    """Through the service's own pipeline (:func:`app.ingest.read`), as ``records load`` will.
+
+    ``series_slug`` is the series the import was asked for (its folder under ``records/``);
+    without one, the series the article's content names.
+    """
     reading = read(data, settings=settings, filename=name)
     report = reading.report
     if not report.valid or report.root is None:
@@ -41,10 +45,10 @@ def check(data: bytes, *, settings: Settings, name: str) -> Checked:
         raise Invalid(problems or "not valid JATS")
     if reading.article is None:
         raise Invalid(reading.problem or "not an article")
-    return Checked(data, place(reading.article), reading.article)
+    return Checked(data, place(reading.article, series_slug), reading.article)
 
 
-def place(article: Article) -> Path:
+def place(article: Article, series_slug: str | None = None) -> Path:
     """``<series>/<year>/<issue>/<article>.xml``, from what the article says."""
     issued = article.issued
     year = str(issued.year) if issued else "no-year"
@@ -63,7 +67,7 @@ def place(article: Article) -> Path:
         name = slug(article.doi)
     else:
         name = slug(article.title)[:60] or "article"
-    return Path(series(article)) / year / folder / f"{name}.xml"
+    return Path(series_slug or series(article)) / year / folder / f"{name}.xml"
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
