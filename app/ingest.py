@@ -80,7 +80,7 @@ class Reading:
 
 def read(data: bytes, *, settings: Settings, filename: str | None = None) -> Reading:
     """Validate with this instance's schemas and size limit, then read the article."""
-    return read_report(_validate(data, settings, filename))
+    return read_report(_validate(data, settings, filename), settings)
 
 
 def _validate(data: bytes, settings: Settings, filename: str | None) -> ValidationReport:
@@ -96,15 +96,19 @@ def read_file(path: Path | str, *, settings: Settings) -> Reading:
     """:func:`read` of a file, which may be too large or unreadable (the report says so)."""
     return read_report(validate_file(
         path, schemas=schema_directory(settings.schema_dir), max_bytes=settings.max_upload_bytes,
-    ))
+    ), settings)
 
 
-def read_report(report: ValidationReport) -> Reading:
-    """The article of a usable tree, valid or not: a preview shows what can be taken from it."""
+def read_report(report: ValidationReport, settings: Settings) -> Reading:
+    """The article of a usable tree, valid or not: a preview shows what can be taken from it.
+
+    The DTD defaults (an article's language) come from the instance's schema folder.
+    """
     if report.root is None or not report.usable:
         return Reading(report)
     try:
-        return Reading(report, read_article(report.root))
+        schemas = schema_directory(settings.schema_dir)
+        return Reading(report, read_article(report.root, schemas=schemas))
     except ArticleError as exc:
         return Reading(report, None, str(exc))
 
@@ -193,7 +197,7 @@ def prepare(
     report = _validate(data, settings, filename)
     if not report.valid or report.root is None:
         return Rejected(report)
-    reading = read_report(report)
+    reading = read_report(report, settings)
     article = reading.article
     if article is None:
         return _reject(report, "not-an-article", reading.problem or "no article")
@@ -261,7 +265,7 @@ def preview(found: Reading | Rejected, settings: Settings) -> Preview:
     The formats are those a load would store; a rejected file is shown without them.
     """
     if isinstance(found, Rejected) and found.article is None:
-        found = read_report(found.report)
+        found = read_report(found.report, settings)
     report, article = found.report, found.article
     if article is None or report.root is None:
         return Preview(report, None, None)

@@ -53,7 +53,8 @@ def read_article(
     whether an ``ali:free_to_read`` start date still lies ahead (an embargo); it defaults to
     the current UTC date. An ``<article>`` without ``xml:lang`` is in the language its
     declared DTD gives as the default (``en`` in every JATS DTD), read from ``schemas``
-    (the configured schema directory when None); without a DTD default it has none.
+    (the default schema directory when None; the pipeline passes the instance's); without a
+    DTD default it has none.
     """
     article = plain_article(root)
     front = child_named(article, "front")

@@ -149,11 +149,11 @@ class _ArticleCache:
 def _read(source: bytes) -> Article:
     """Parse the stored JATS with the hardened parser; it was validated when it came in."""
     settings = services(current_app).settings
-    parsed = parse(source, schema_directory(settings.schema_dir),
-                   max_bytes=max(settings.max_upload_bytes, len(source)))
+    schemas = schema_directory(settings.schema_dir)
+    parsed = parse(source, schemas, max_bytes=max(settings.max_upload_bytes, len(source)))
     if parsed.root is None:
         abort(500, description="The stored JATS of this article cannot be read.")
-    return read_article(parsed.root)
+    return read_article(parsed.root, schemas=schemas)
 
 
 _articles = _ArticleCache(ARTICLE_CACHE_SIZE)
