@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import tempfile
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -22,6 +23,11 @@ SHARED_SCHEMA_DIR = REPO_ROOT.parent / "shared" / "schemas"
 FETCHED_SCHEMA_DIR = DEFAULT_INSTANCE_DIR / "schemas"
 DEFAULT_SCHEMA_DIR = SHARED_SCHEMA_DIR if SHARED_SCHEMA_DIR.is_dir() else FETCHED_SCHEMA_DIR
 ENV_PREFIX = "JATS_OAI_"
+
+
+def user_cache_base() -> Path:
+    """Where files derived at start-up may be cached: ``XDG_CACHE_HOME``, else the temp folder."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or tempfile.gettempdir())
 
 
 class SettingsError(ValueError):

@@ -1,8 +1,10 @@
 """From JATS bytes to a record ready to store: validate, read, identify, render every format.
 
-One path for every way a record arrives (the folder loader, the deposit form, the API), so a
-record is the same whichever door it came through. Nothing here writes: :func:`prepare` is
-pure and can run in a worker process; :func:`commit` stores the result.
+The one pipeline for every way a file arrives: ``records load``, the deposit form and the
+API (:func:`prepare`), the validation page and refused deposits (:func:`preview`),
+``jats-oai convert`` and the importer (:func:`read`), so a record is the same whichever door
+it came through. Nothing here writes: :func:`prepare` is pure and can run in a worker
+process; :func:`commit` stores the result.
 """
 
 from __future__ import annotations
@@ -15,25 +17,29 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import quote
 
 from app.config import Settings
-from app.crosswalks.marcxml import FORMAT as MARC_FORMAT
-from app.crosswalks.marcxml import with_date_entered
 from app.crosswalks.registry import CrosswalkError, Document, RenderContext, formats
+from app.identifiers import (
+    article_url,
+    identify,
+    jats_url,
+    local_identifier,
+    named_sets,
+    oai_identifier,
+    series,
+)
 from app.importer.provenance import read_provenance
 from app.jats.article import ArticleError, read_article
-from app.jats.identity import identify, local_identifier, series
 from app.jats.messages import Problem
 from app.jats.model import Article
 from app.jats.schemas import schema_directory
-from app.jats.validation import ValidationReport, validate
+from app.jats.validation import ValidationReport, validate, validate_file
 from app.store.base import PutResult, RecordDraft, SetInfo, Store
 from app.store.search import search_document
 
 log = logging.getLogger(__name__)
 
-MARC_PREFIX = MARC_FORMAT.prefix
 #: The format every OAI-PMH item must be available in (protocol section 3.4).
 REQUIRED_FORMAT = "oai_dc"
 
@@ -51,13 +57,61 @@ class Prepared:
 
 @dataclass(frozen=True)
 class Rejected:
-    """An input that cannot become a record; the report says why, with line numbers."""
+    """An input that cannot become a record; the report says why, with line numbers.
+
+    ``article`` is what could be read of it, when it got that far (for a preview).
+    """
 
     report: ValidationReport
+    article: Article | None = None
 
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.report.errors if p.severity == "error"]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A validated file and the article read from it; ``problem`` says why none could be."""
+
+    report: ValidationReport
+    article: Article | None = None
+    problem: str | None = None
+
+
+def read(data: bytes, *, settings: Settings, filename: str | None = None) -> Reading:
+    """Validate with this instance's schemas and size limit, then read the article."""
+    return read_report(_validate(data, settings, filename), settings)
+
+
+def _validate(data: bytes, settings: Settings, filename: str | None) -> ValidationReport:
+    return validate(
+        data,
+        filename=filename,
+        schemas=schema_directory(settings.schema_dir),
+        max_bytes=settings.max_upload_bytes,
+    )
+
+
+def read_file(path: Path | str, *, settings: Settings) -> Reading:
+    """:func:`read` of a file, which may be too large or unreadable (the report says so)."""
+    return read_report(validate_file(
+        path, schemas=schema_directory(settings.schema_dir), max_bytes=settings.max_upload_bytes,
+    ), settings)
+
+
+def read_report(report: ValidationReport, settings: Settings) -> Reading:
+    """The article of a usable tree, valid or not: a preview shows what can be taken from it.
+
+    The DTD defaults (an article's language) come from the instance's schema folder.
+    """
+    if report.root is None or not report.usable:
+        return Reading(report)
+    try:
+        schemas = schema_directory(settings.schema_dir)
+        return Reading(report, read_article(report.root, schemas=schemas))
+    except ArticleError as exc:
+        return Reading(report, None, str(exc))
 
 
 def journal_settings(path: Path) -> dict[str, dict[str, object]]:
@@ -89,19 +143,12 @@ def context_for(article: Article, settings: Settings) -> RenderContext:
                           journals)
 
 
-def _reject(report: ValidationReport, kind: str, message: str) -> Rejected:
+def _reject(
+    report: ValidationReport, kind: str, message: str, article: Article | None = None
+) -> Rejected:
     report.errors.append(Problem(kind, message))
     report.valid = False
-    return Rejected(report)
-
-
-def article_url(settings: Settings, identifier: str) -> str:
-    """Our article page; a DOI-derived identifier may hold ``%`` or ``<``, so it is quoted."""
-    return f"{settings.public_url.rstrip('/')}/articles/{quote(identifier, safe='/')}"
-
-
-def jats_url(settings: Settings, identifier: str) -> str:
-    return f"{settings.public_url.rstrip('/')}/jats/{quote(identifier, safe='/')}"
+    return Rejected(report, article)
 
 
 def journal_default_access(journal: Mapping[str, object]) -> str | None:
@@ -123,7 +170,7 @@ def render_context(
     """
     local = local_identifier(article, journals)
     return RenderContext(
-        oai_identifier=f"oai:{settings.repository_identifier}:{local}",
+        oai_identifier=oai_identifier(settings.repository_identifier, local),
         landing_url=article.landing_page or article_url(settings, local),
         jats_url=jats_url(settings, local),
         default_access_right=journal_default_access(journal),
@@ -148,30 +195,26 @@ def prepare(
     record; any other exception too, but it is logged as a fault. A record that cannot be
     given in ``oai_dc`` is rejected, since OAI-PMH requires that format of every item.
     """
-    report = validate(
-        data,
-        filename=filename,
-        schemas=schema_directory(settings.schema_dir),
-        max_bytes=settings.max_upload_bytes,
-    )
+    report = _validate(data, settings, filename)
     if not report.valid or report.root is None:
         return Rejected(report)
-    try:
-        article = read_article(report.root)
-    except ArticleError as exc:
-        return _reject(report, "not-an-article", str(exc))
+    reading = read_report(report, settings)
+    article = reading.article
+    if article is None:
+        return _reject(report, "not-an-article", reading.problem or "no article")
     if journals is None:
         journals = journal_settings(settings.records_dir / "journals.toml")
     journal = journals.get(series(article, journals), {})
     context = render_context(article, settings, journal, journals)
     access = article.access_right or context.default_access_right
     identity = identify(article, access, journals)
-    sets = _named_sets(identity.sets, journal)
+    sets = named_sets(identity.sets, journal)
     ours = article_url(settings, identity.identifier)
     rendered, left_out = render_all(Document(report.root, article), context)
     if REQUIRED_FORMAT not in rendered:
         reason = left_out.get(REQUIRED_FORMAT, "no oai_dc crosswalk is registered")
-        return _reject(report, "not-renderable", f"The record cannot be given in oai_dc: {reason}")
+        return _reject(report, "not-renderable", f"The record cannot be given in oai_dc: {reason}",
+                       article=article)
     issued = article.issued
     summary: dict[str, object] = {
         "title": article.title,
@@ -208,25 +251,39 @@ def prepare(
     return Prepared(draft, sets, article, left_out, warnings + tuple(article.warnings))
 
 
+@dataclass(frozen=True)
+class Preview:
+    """What a file would become, without storing it: the validation page, a refused deposit."""
+
+    report: ValidationReport
+    article: Article | None
+    identifier: str | None
+    rendered: Mapping[str, bytes] = field(default_factory=dict)
+    left_out: Mapping[str, str] = field(default_factory=dict)
+
+
+def preview(found: Reading | Rejected, settings: Settings) -> Preview:
+    """The identifier the article would get and, for a valid one, every format.
+
+    The formats are those a load would store; a rejected file is shown without them.
+    """
+    if isinstance(found, Rejected) and found.article is None:
+        found = read_report(found.report, settings)
+    report, article = found.report, found.article
+    if article is None or report.root is None:
+        return Preview(report, None, None)
+    try:
+        identifier: str | None = local_identifier(article, journals_for(settings))
+    except ValueError:
+        identifier = None
+    if not report.valid:
+        return Preview(report, article, identifier)
+    rendered, left_out = render_all(Document(report.root, article), context_for(article, settings))
+    return Preview(report, article, identifier, rendered, left_out)
+
+
 def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _named_sets(sets: tuple[SetInfo, ...], journal: Mapping[str, object]) -> tuple[SetInfo, ...]:
-    """The series set takes the English name from journals.toml when the journal gives one."""
-    names = journal.get("name")
-    name = names.get("en") if isinstance(names, Mapping) else None
-    if not name or not sets:
-        return sets
-    first = sets[0]
-    old = first.name
-    renamed = [SetInfo(first.spec, str(name), f"Articles of {name}.")]
-    for s in sets[1:]:
-        if s.spec.startswith(first.spec + ":") and s.name.startswith(old):
-            label = str(name) + s.name[len(old) :]
-            s = SetInfo(s.spec, label, f"Articles of {label}.")
-        renamed.append(s)
-    return tuple(renamed)
 
 
 def render_all(doc: Document, context: RenderContext) -> tuple[dict[str, bytes], dict[str, str]]:
@@ -254,18 +311,20 @@ def store_draft(
 ) -> PutResult:
     """Sets first, so every membership of a stored record has a name and a description.
 
-    MARC 008/00-05 is the date the record entered this catalogue: the store's first datestamp
-    of the record, or today for a new one; it is set here, where the store is known.
+    A format with a ``date_entered`` hook (MARC 008/00-05) is stamped with the date the record
+    entered this catalogue: the store's first datestamp of the record, or today for a new one;
+    it is set here, where the store is known.
     """
     for info in sets:
         store.put_set(info)
-    marc = draft.formats.get(MARC_PREFIX)
-    if marc is not None:
+    stamped = {p: f.date_entered for p, f in formats().items()
+               if f.date_entered is not None and p in draft.formats}
+    if stamped:
         first = min((c.at for c in store.history(draft.identifier)), default=None)
         clock = getattr(store, "clock", time.time)  # the clock the store stamps records by
         entered = first or dt.datetime.fromtimestamp(clock(), dt.UTC)
         day = entered.astimezone(dt.UTC).date()
-        dated = with_date_entered(marc, day)
-        if dated != marc:
-            draft = replace(draft, formats={**draft.formats, MARC_PREFIX: dated})
+        dated = {p: stamp(draft.formats[p], day) for p, stamp in stamped.items()}
+        if any(dated[p] != draft.formats[p] for p in dated):
+            draft = replace(draft, formats={**draft.formats, **dated})
     return store.put(draft, actor=actor)

@@ -22,9 +22,9 @@ from lxml import etree
 
 from app.config import REPO_ROOT, load_settings
 from app.crosswalks.registry import Document
+from app.identifiers import series
 from app.ingest import journal_settings, render_all, render_context
 from app.jats.article import ArticleError, read_article
-from app.jats.identity import series
 from app.jats.schemas import schema_directory
 from app.jats.validation import validate_file
 

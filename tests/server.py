@@ -268,15 +268,15 @@ def files_by_identifier(server: RunningServer, folder: Path) -> dict[str, Path]:
 
 
 def write_generated(folder: Path, count: int, *, skip: int = 0, seed: int = 7) -> list[Path]:
-    """Write generated valid JATS records ``skip``..``skip+count`` (bench/generate.py) to disk.
+    """Write built valid JATS records ``skip``..``skip+count`` (tests/builders.py) to disk.
 
-    The generator yields the same records for the same seed, each run a prefix of a longer
+    The builder yields the same records for the same seed, each run a prefix of a longer
     one, so records past ``skip`` are new to a store that holds the first ``skip``.
     """
-    from bench.generate import iter_records
+    from tests.builders import jats_records
 
     paths = []
-    for name, data in itertools.islice(iter_records(skip + count, seed), skip, None):
+    for name, data in itertools.islice(jats_records(skip + count, seed), skip, None):
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)

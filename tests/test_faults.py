@@ -18,7 +18,7 @@ import psycopg
 import pytest
 import requests
 
-from bench.generate import iter_records
+from tests.builders import jats_records
 from tests.server import RunningServer, command, server_env, start_server
 from tests.web_support import PASSWORD, variant
 
@@ -28,7 +28,7 @@ OAI_IDENTIFIER = re.compile(rb"<identifier>([^<]+)</identifier>")
 
 
 def _folder(root: Path, count: int, seed: int) -> Path:
-    for rel, data in iter_records(count, seed=seed):
+    for rel, data in jats_records(count, seed=seed):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_bytes(data)
     return root

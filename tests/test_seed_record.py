@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from app.identifiers import identify
 from app.ingest import journal_settings
 from app.jats.article import read_article
-from app.jats.identity import identify
 from app.jats.validation import validate
 
 SEED = Path("history/2023/04/5763.xml")

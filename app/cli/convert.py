@@ -13,9 +13,13 @@ import sys
 from lxml import etree
 
 from app.config import Settings, load_settings
-from app.crosswalks.registry import Document, MetadataFormat, RenderContext, formats
-from app.ingest import context_for
-from app.jats.model import Article
+from app.crosswalks.registry import (
+    CrosswalkError,
+    Document,
+    MetadataFormat,
+    formats,
+)
+from app.ingest import context_for, read, read_file
 
 EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
 
@@ -74,24 +78,19 @@ def run(args: argparse.Namespace) -> int:
 
 def convert(file: str, fmt: MetadataFormat, settings: Settings) -> int:
     """Validate and read the JATS, render it, print the payload, check it; return the exit code."""
-    from app.crosswalks.registry import CrosswalkError
-    from app.jats.article import ArticleError, read_article
-    from app.jats.validation import validate, validate_file
-
     if file == "-":
-        report = validate(sys.stdin.buffer.read(settings.max_upload_bytes + 1),
-                          filename="<stdin>", max_bytes=settings.max_upload_bytes)
+        reading = read(sys.stdin.buffer.read(settings.max_upload_bytes + 1),
+                       settings=settings, filename="<stdin>")
     else:
-        report = validate_file(file, max_bytes=settings.max_upload_bytes)
+        reading = read_file(file, settings=settings)
+    report, article = reading.report, reading.article
     if report.root is None or not report.usable:
         print(f"error: {file}: unusable input, nothing converted", file=sys.stderr)
         for problem in report.errors:
             print(f"  {problem.message}", file=sys.stderr)
         return EXIT_UNUSABLE
-    try:
-        article = read_article(report.root)
-    except ArticleError as exc:
-        print(f"error: {file}: {exc}", file=sys.stderr)
+    if article is None:
+        print(f"error: {file}: {reading.problem}", file=sys.stderr)
         return EXIT_UNUSABLE
     if not report.valid:
         count = sum(1 for p in report.errors if p.severity == "error")
@@ -105,7 +104,7 @@ def convert(file: str, fmt: MetadataFormat, settings: Settings) -> int:
         return EXIT_INVALID
     sys.stdout.buffer.write(payload + b"\n")
     sys.stdout.flush()
-    for note in _format_notes(fmt, article, context):
+    for note in fmt.notes(article, context) if fmt.notes else ():
         print(f"note: {note}", file=sys.stderr)
     problems = schema_problems(fmt, payload, settings)
     if problems:
@@ -117,11 +116,3 @@ def convert(file: str, fmt: MetadataFormat, settings: Settings) -> int:
         return EXIT_INVALID
     return EXIT_VALID
 
-
-def _format_notes(fmt: MetadataFormat, article: Article, context: RenderContext) -> list[str]:
-    """What a format's guidelines ask for that this record cannot give (OpenAIRE's mandatory)."""
-    if fmt.prefix == "oai_openaire":
-        from app.crosswalks.openaire import missing_mandatory
-
-        return missing_mandatory(article, context)
-    return []

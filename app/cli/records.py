@@ -383,7 +383,7 @@ def _load(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     from app.cli.serve import report_state
-    from app.jats.validation import validate_file
+    from app.ingest import read_file
 
     settings = load_settings()
     store = open_configured_store(settings)
@@ -403,7 +403,7 @@ def _status(args: argparse.Namespace) -> int:
             if not path.is_file():
                 continue
             print(f"{_shown(path)}:")
-            for problem in validate_file(path).errors:
+            for problem in read_file(path, settings=settings).report.errors:
                 print(f"    {problem.line or 0}:{problem.column or 0}: {problem.message}")
     return 0
 

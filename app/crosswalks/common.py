@@ -27,7 +27,6 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 MAX_VALUE_CHARS = 100_000
 # xs:language, which xml:lang must match; a tag that does not is left off, never emitted broken.
 _XS_LANGUAGE = re.compile(r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$")
-_ORCID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])\s*$", re.IGNORECASE)
 _CC = re.compile(
     r"creativecommons\.org/(?:licenses/(?P<kind>[a-z-]+)|publicdomain/(?P<pd>zero|mark))"
     r"/(?P<version>\d(?:\.\d)?)",
@@ -166,12 +165,6 @@ def rendered_access_right(article: Article, context: RenderContext | None) -> st
     (COAR "metadata only access", ``info:eu-repo/semantics/closedAccess``, MARC 506 restricted).
     """
     return access_right(article, context) or "metadata"
-
-
-def orcid_id(value: str | None) -> str | None:
-    """The bare ORCID iD (0000-0002-1825-0097), whichever form the article carries, else None."""
-    match = _ORCID.search(value.strip()) if value else None
-    return match.group(1).upper() if match else None
 
 
 def license_name(url: str | None) -> str | None:

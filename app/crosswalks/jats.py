@@ -31,7 +31,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from app.config import DEFAULT_SCHEMA_DIR, ENV_PREFIX, Settings
+from app.config import DEFAULT_SCHEMA_DIR, Settings, user_cache_base
 from app.crosswalks.common import XSI
 from app.crosswalks.registry import CrosswalkError, Document, MetadataFormat, RenderContext
 from app.jats import dtd_to_xsd
@@ -70,8 +70,7 @@ class SchemaDerivationError(RuntimeError):
 
 def _cache_root() -> Path:
     """A folder only this user can write, for files derived at start-up."""
-    base = os.environ.get("XDG_CACHE_HOME") or tempfile.gettempdir()
-    root = Path(base) / f"jats-oai-{os.getuid()}"
+    root = user_cache_base() / f"jats-oai-{os.getuid()}"
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
     if root.stat().st_uid != os.getuid() or root.stat().st_mode & 0o022:
         raise SchemaDerivationError(f"the schema cache folder is not private to this user: {root}")
@@ -228,10 +227,8 @@ def _attribute_name(name: str) -> str:
 
 
 def _schema_dir(context: RenderContext) -> Path:
-    if context.schema_dir is not None:
-        return Path(context.schema_dir)
-    env = os.environ.get(ENV_PREFIX + "SCHEMA_DIR")
-    return Path(env) if env else DEFAULT_SCHEMA_DIR
+    """The context's schema folder (the pipeline always gives its settings'), else the default."""
+    return Path(context.schema_dir) if context.schema_dir is not None else DEFAULT_SCHEMA_DIR
 
 
 def render(document: Document, context: RenderContext) -> bytes:
@@ -283,4 +280,5 @@ FORMAT = MetadataFormat(
     schema_file=SOURCE_DTD,
     render=render,
     schema_loader=derived_schema,
+    schema_folder=derived_schema_dir,
 )

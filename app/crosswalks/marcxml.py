@@ -21,7 +21,6 @@ from app.crosswalks.common import (
     clean,
     license_name,
     named,
-    orcid_id,
     page_range,
     rendered_access_right,
     resource_kind,
@@ -30,6 +29,7 @@ from app.crosswalks.common import (
 from app.crosswalks.registry import MetadataFormat, RenderContext
 from app.jats.languages import english_name, iso639_2b
 from app.jats.model import Article, Contributor, LangText
+from app.jats.pids import orcid_id
 
 NS = "http://www.loc.gov/MARC21/slim"
 SCHEMA_LOCATION = "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd"
@@ -447,4 +447,5 @@ FORMAT = MetadataFormat(
     schema_location=SCHEMA_LOCATION,
     schema_file="marc21/MARC21slim.xsd",
     render=render,
+    date_entered=with_date_entered,
 )

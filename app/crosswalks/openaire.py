@@ -18,7 +18,6 @@ from app.crosswalks.common import (
     clean,
     license_name,
     named,
-    orcid_id,
     rendered_access_right,
     resource_kind,
     subject_terms,
@@ -26,6 +25,7 @@ from app.crosswalks.common import (
 from app.crosswalks.registry import MetadataFormat, RenderContext
 from app.jats.languages import iso639_3
 from app.jats.model import Article, Contributor
+from app.jats.pids import orcid_id
 
 NS = "http://namespace.openaire.eu/schema/oaire/"
 SCHEMA_LOCATION = "https://www.openaire.eu/schema/repo-lit/4.0/openaire.xsd"
@@ -278,4 +278,5 @@ FORMAT = MetadataFormat(
     schema_location=SCHEMA_LOCATION,
     schema_file="openaire/4.0/openaire.xsd",
     render=render,
+    notes=missing_mandatory,
 )

@@ -1,8 +1,10 @@
 """The metadata formats the service disseminates: one module each, registered here by prefix.
 
 Adding a format is one new module that builds a :class:`MetadataFormat` and lists it in
-:data:`FORMAT_MODULES`. Crosswalks know nothing of HTTP or of the store: they turn an
-article into XML bytes.
+:data:`FORMAT_MODULES`: ListMetadataFormats, the rendering of every stored record, ``jats-oai
+convert``, the pages' format links and the schemas the service publishes all derive from
+:func:`formats` (``docs/adding-a-format.md``). Crosswalks know nothing of HTTP or of the
+store: they turn an article into XML bytes.
 """
 
 from __future__ import annotations
@@ -54,7 +56,13 @@ class MetadataFormat:
     ``schema_file`` is relative to the schema directory; ``schema_location`` is the public
     URL put in ``xsi:schemaLocation`` and ListMetadataFormats. A schema the service derives
     and serves itself has a ``schema_location`` starting with "/" (joined to the public URL
-    by :meth:`schema_url`) and a ``schema_loader`` that compiles it.
+    by :meth:`schema_url`), a ``schema_loader`` that compiles it and a ``schema_folder`` that
+    gives the folder its files are published from.
+
+    The optional hooks are what a format's guidelines need beyond rendering: ``notes`` says
+    what the guidelines ask for that the record cannot give (``jats-oai convert`` prints it);
+    ``date_entered`` stamps a payload with the day the record entered the catalogue, which
+    only the store knows, when the record is stored.
     """
 
     prefix: str
@@ -63,6 +71,9 @@ class MetadataFormat:
     schema_file: str
     render: Callable[[Document, RenderContext], bytes]
     schema_loader: Callable[[Path], etree.XMLSchema] | None = None
+    schema_folder: Callable[[Path], Path] | None = None
+    notes: Callable[[Article, RenderContext], list[str]] | None = None
+    date_entered: Callable[[bytes, dt.date], bytes] | None = None
 
     def schema_url(self, public_url: str) -> str:
         """The schema location as harvesters must see it, for this service's public URL."""
@@ -88,6 +99,9 @@ FORMAT_MODULES: tuple[str, ...] = (
 
 _formats: dict[str, MetadataFormat] | None = None
 
+#: Where the schemas the service derives itself are published (below its public URL).
+PUBLISHED_SCHEMAS = "/schemas/"
+
 
 def formats() -> dict[str, MetadataFormat]:
     """All registered formats by prefix, in a stable order."""
@@ -99,3 +113,14 @@ def formats() -> dict[str, MetadataFormat]:
             found[fmt.prefix] = fmt
         _formats = found
     return _formats
+
+
+def published_schema(path: str) -> tuple[MetadataFormat, str] | None:
+    """The format whose derived schema holds the published ``path`` (``/schemas/...``), and the
+    file's name within its folder; None when no format publishes it."""
+    for fmt in formats().values():
+        folder = fmt.schema_location.rpartition("/")[0] + "/"
+        if fmt.schema_folder is not None and folder.startswith(PUBLISHED_SCHEMAS) \
+                and path.startswith(folder):
+            return fmt, path[len(folder):]
+    return None

@@ -16,14 +16,14 @@ import re
 from lxml import etree
 
 from app.importer.fields import ArticleFields, Person, Text
-from app.importer.from_oai_dc import doi_of, publisher_id, split_name
+from app.importer.from_oai_dc import publisher_id, split_name
 from app.importer.languages import bcp47
 from app.importer.ojs_citation import ISSN, issue_identification
 from app.importer.record import ConversionError
+from app.jats.pids import doi_of, orcid_url
 
 MARC = "http://www.loc.gov/MARC21/slim"
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
-_ORCID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$")
 
 
 def _fields(meta: etree._Element, tag: str) -> list[dict[str, list[str]]]:
@@ -100,7 +100,7 @@ def _author(subfields: dict[str, list[str]]) -> Person:
     person = split_name(subfields["a"][0])
     person.affiliations = [Text(u) for u in subfields.get("u", [])]
     for value in subfields.get("0", []):
-        match = _ORCID.search(value)
-        if "orcid.org" in value and match:
-            person.orcid = f"https://orcid.org/{match.group(1)}"
+        url = orcid_url(value)
+        if "orcid.org" in value and url:
+            person.orcid = url
     return person

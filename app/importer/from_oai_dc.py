@@ -18,11 +18,11 @@ from app.importer.fields import ArticleFields, Person, Text
 from app.importer.languages import bcp47
 from app.importer.ojs_citation import ISSN, parse_source
 from app.importer.record import ConversionError
+from app.jats.pids import doi_of
 
 DC = "http://purl.org/dc/elements/1.1/"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
-_DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
 #: The OJS form of an OAI identifier: ``oai:<host>:article/<submission id>``.
 OJS_ARTICLE = re.compile(r"^oai:[^:]+:article/(\d+)$")
 
@@ -43,11 +43,6 @@ def split_name(value: str) -> Person:
     if comma:
         return Person(surname=family.strip() or None, given=given.strip() or None)
     return Person(given=value.strip())
-
-
-def doi_of(value: str) -> str | None:
-    match = _DOI.match(value.strip())
-    return match.group(1) if match else None
 
 
 def publisher_id(identifier: str) -> str | None:

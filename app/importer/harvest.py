@@ -26,8 +26,6 @@ from app.importer.jats_build import build
 from app.importer.record import ConversionError, SourceRecord
 from app.importer.state import HarvestState, Pending
 from app.importer.writer import Checked, Invalid, check, write_if_changed
-from app.ingest import journals_for
-from app.jats.schemas import schema_directory
 
 PREFERENCE = ("jats", "marcxml", "oai_dc")
 _MARC_NS = "http://www.loc.gov/MARC21/slim"
@@ -124,7 +122,6 @@ class Harvest:
         self.dry_run = dry_run
         self.client = client or PoliteSickle(base_url)
         self.on_record = on_record or (lambda _identifier: None)
-        self.schemas = schema_directory(settings.schema_dir)
         #: What the page being read changed in the state (None: a record removed).
         self.changed: dict[str, dict[str, str] | None] = {}
 
@@ -261,9 +258,8 @@ class Harvest:
             fields = reader.convert(record.metadata, series=self.series or "",
                                     identifier=record.identifier)
             data = build(replace(fields, provenance=provenance))
-        return check(data, schemas=self.schemas, max_bytes=self.settings.max_upload_bytes,
-                     name=record.identifier, series_slug=self.series or None,
-                     journals=journals_for(self.settings))
+        return check(data, settings=self.settings, name=record.identifier,
+                     series_slug=self.series)
 
 
 def _remove(root: Path, relative: Path) -> None:

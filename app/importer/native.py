@@ -24,8 +24,6 @@ from app.importer.languages import bcp47
 from app.importer.ojs_citation import pages
 from app.importer.record import ConversionError
 from app.importer.writer import Invalid, check, write_if_changed
-from app.ingest import journals_for
-from app.jats.schemas import schema_directory
 
 PKP = "http://pkp.sfu.ca"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
@@ -151,15 +149,12 @@ def import_native(path: Path, into: Path, *, settings: Settings, series: str | N
         raise NativeError(f"cannot be read as XML: {exc}") from exc
     if etree.QName(root).namespace != PKP:
         raise NativeError(f"the root element is not in OJS's namespace {PKP}")
-    schemas = schema_directory(settings.schema_dir)
-    journals = journals_for(settings)
     summary = Summary(str(path), "ojs-native")
     for article, issue in articles(root):
         name = f"article {_text(article.find(_q('id'))) or '?'} (line {article.sourceline})"
         try:
             data = build(convert(article, issue, series))
-            checked = check(data, schemas=schemas, max_bytes=settings.max_upload_bytes,
-                            name=name, series_slug=series or None, journals=journals)
+            checked = check(data, settings=settings, name=name)
         except (ConversionError, Invalid, ValueError) as exc:
             summary.refused.append((name, str(exc)))
             continue

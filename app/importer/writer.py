@@ -11,12 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.config import Settings
+from app.identifiers import series, slug
 from app.importer.state import write_atomically
-from app.jats.article import ArticleError, read_article
-from app.jats.identity import Journals, series, slug
+from app.ingest import read
 from app.jats.model import Article
-from app.jats.schemas import SchemaDirectory
-from app.jats.validation import validate
 
 
 @dataclass(frozen=True)
@@ -32,24 +31,24 @@ class Invalid(ValueError):
     """The converted record is not valid JATS; the message lists the problems."""
 
 
-def check(data: bytes, *, schemas: SchemaDirectory, max_bytes: int, name: str,
-          series_slug: str | None = None, journals: Journals | None = None) -> Checked:
-    """``series_slug``: the series being imported (its folder); else the series that the
-    collection's ``journals.toml`` gives the article."""
-    report = validate(data, filename=name, schemas=schemas, max_bytes=max_bytes)
+def check(data: bytes, *, settings: Settings, name: str, series_slug: str | None = None) -> Checked:
+    """Through the service's own pipeline (:func:`app.ingest.read`), as ``records load`` will.
+
+    ``series_slug`` is the series the import was asked for (its folder under ``records/``);
+    without one, the series the article's content names.
+    """
+    reading = read(data, settings=settings, filename=name)
+    report = reading.report
     if not report.valid or report.root is None:
         problems = "; ".join(
             f"line {p.line or 0}: {p.message}" for p in report.errors if p.severity == "error")
         raise Invalid(problems or "not valid JATS")
-    try:
-        article = read_article(report.root)
-    except ArticleError as exc:
-        raise Invalid(str(exc)) from exc
-    return Checked(data, place(article, journals, series_slug), article)
+    if reading.article is None:
+        raise Invalid(reading.problem or "not an article")
+    return Checked(data, place(reading.article, series_slug), reading.article)
 
 
-def place(article: Article, journals: Journals | None = None,
-          series_slug: str | None = None) -> Path:
+def place(article: Article, series_slug: str | None = None) -> Path:
     """``<series>/<year>/<issue>/<article>.xml``, from what the article says."""
     issued = article.issued
     year = str(issued.year) if issued else "no-year"
@@ -68,7 +67,7 @@ def place(article: Article, journals: Journals | None = None,
         name = slug(article.doi)
     else:
         name = slug(article.title)[:60] or "article"
-    return Path(series_slug or series(article, journals)) / year / folder / f"{name}.xml"
+    return Path(series_slug or series(article)) / year / folder / f"{name}.xml"
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:

@@ -13,14 +13,13 @@ from functools import lru_cache
 
 from lxml import etree
 
+from app.config import DEFAULT_SCHEMA_DIR
 from app.jats.schemas import SchemaDirectory, SchemaMissingError, schema_directory
 
 
 @lru_cache(maxsize=1)
 def _default_schemas() -> SchemaDirectory:
-    from app.config import load_settings
-
-    return schema_directory(load_settings().schema_dir)
+    return schema_directory(DEFAULT_SCHEMA_DIR)
 
 
 def _attribute_default(dtd: etree.DTD, element: str, attribute: str) -> str | None:

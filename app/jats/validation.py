@@ -16,6 +16,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from app.config import DEFAULT_SCHEMA_DIR
 from app.jats.columns import derive_columns
 from app.jats.messages import EXPLANATIONS, Problem, describe
 from app.jats.namespaced import unwrap
@@ -71,10 +72,11 @@ class ValidationReport:
 
 @lru_cache(maxsize=1)
 def _defaults() -> tuple[SchemaDirectory, int]:
-    from app.config import load_settings
+    """For a caller that passes no schemas (a library call): the default folder and limit.
 
-    settings = load_settings()
-    return schema_directory(settings.schema_dir), settings.max_upload_bytes
+    The service, the CLI and the pipeline always pass their settings' own.
+    """
+    return schema_directory(DEFAULT_SCHEMA_DIR), DEFAULT_MAX_BYTES
 
 
 def _lock(schemas: SchemaDirectory, key: object) -> threading.Lock:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from app import identifiers
 from app.config import Settings
 from app.crosswalks.registry import MetadataFormat, formats
 from app.oai import framing, provenance, responses, tokens
@@ -27,7 +28,6 @@ from app.oai.request import (
     OAIError,
     OAIException,
     OAIRequest,
-    local_identifier,
     oai_error,
     parse_request,
 )
@@ -98,7 +98,7 @@ class Provider:
         return timedelta(days=self.settings.token_lifetime_days)
 
     def oai_identifier(self, local: str) -> str:
-        return f"oai:{self.settings.repository_identifier}:{local}"
+        return identifiers.oai_identifier(self.settings.repository_identifier, local)
 
     def respond(self, pairs: list[tuple[str, str]], base_url: str) -> bytes:
         """The whole response to one request, joined once.
@@ -348,5 +348,5 @@ class Provider:
         )
 
     def _header(self, identifier: str) -> Header | None:
-        local = local_identifier(identifier, self.settings.repository_identifier)
+        local = identifiers.local_part(identifier, self.settings.repository_identifier)
         return self.store.header(local) if local is not None else None

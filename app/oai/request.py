@@ -230,11 +230,3 @@ def _parse_date(
             value = value.replace(hour=23, minute=59, second=59)
         return DateArgument(raw, value, DAY), []
     return DateArgument(raw, value, SECOND), []
-
-
-def local_identifier(identifier: str, repository_identifier: str) -> str | None:
-    """The local part of ``oai:<repositoryIdentifier>:<local>``, or None for another namespace."""
-    prefix = f"oai:{repository_identifier}:"
-    if identifier.startswith(prefix) and len(identifier) > len(prefix):
-        return identifier[len(prefix) :]
-    return None

@@ -10,9 +10,9 @@ from typing import Any
 
 from flask import current_app, g, jsonify, request, url_for
 
+from app import identifiers
 from app.factory import services
 from app.store.base import Header
-from app.web import citation
 from app.web.auth import token_required
 from app.web.blueprint import bp
 from app.web.deposit import DepositError, Outcome, deposit_new, replace, withdraw
@@ -23,7 +23,7 @@ def _header_json(local_id: str, header: Header) -> dict[str, Any]:
     settings = services(current_app).settings
     return {
         "identifier": local_id,
-        "oai_identifier": citation.oai_identifier(settings, local_id),
+        "oai_identifier": identifiers.oai_identifier(settings.repository_identifier, local_id),
         "datestamp": header.datestamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "deleted": header.deleted,
         "sets": list(header.sets),
@@ -49,7 +49,7 @@ def _refused(exc: DepositError | UploadError) -> Any:
 @token_required
 def api_deposit() -> Any:
     try:
-        outcome = deposit_new(from_body(request, upload_limit()), g.api_user)
+        outcome = deposit_new(services(current_app), from_body(request, upload_limit()), g.api_user)
     except (UploadError, DepositError) as exc:
         return _refused(exc)
     response = jsonify(_outcome_json(outcome))
@@ -70,7 +70,8 @@ def api_article(local_id: str) -> Any:
 @token_required
 def api_replace(local_id: str) -> Any:
     try:
-        outcome = replace(local_id, from_body(request, upload_limit()), g.api_user)
+        outcome = replace(services(current_app), local_id, from_body(request, upload_limit()),
+                          g.api_user)
     except (UploadError, DepositError) as exc:
         return _refused(exc)
     return jsonify(_outcome_json(outcome))
@@ -80,7 +81,7 @@ def api_replace(local_id: str) -> Any:
 @token_required
 def api_withdraw(local_id: str) -> Any:
     try:
-        header = withdraw(local_id, g.api_user)
+        header = withdraw(services(current_app).store, local_id, g.api_user)
     except DepositError as exc:
         return _refused(exc)
     return jsonify(_header_json(local_id, header))

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from app.config import Settings
+from app.identifiers import article_url, get_record_url, jats_url
+from app.jats import pids
 from app.jats.model import Article, Contributor
 from app.urls import safe_url
-
-ORCID_ID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -31,46 +31,19 @@ class Links:
     formats: tuple[tuple[str, str, str], ...] = ()
 
 
-def oai_base(settings: Settings) -> str:
-    return settings.oai_base_url or settings.public_url.rstrip("/") + "/oai"
-
-
-def oai_identifier(settings: Settings, local_id: str) -> str:
-    return f"oai:{settings.repository_identifier}:{local_id}"
-
-
-def local_id_of(settings: Settings, identifier: str) -> str:
-    """The local part of an OAI identifier (the page address); a local one is kept as it is."""
-    prefix = oai_identifier(settings, "")
-    return identifier.removeprefix(prefix)
-
-
-def get_record_url(settings: Settings, local_id: str, prefix: str) -> str:
-    return (
-        f"{oai_base(settings)}?verb=GetRecord&metadataPrefix={quote(prefix, safe='')}"
-        f"&identifier={quote(oai_identifier(settings, local_id), safe=':/')}"
-    )
-
-
-def page_url(settings: Settings, local_id: str) -> str:
-    return f"{settings.public_url.rstrip('/')}/articles/{quote(local_id, safe='/')}"
-
-
 def links_for(
     settings: Settings, local_id: str, article: Article, formats: dict[str, str] | None = None
 ) -> Links:
     """``formats`` maps each metadataPrefix the record has to its namespace."""
     formats = formats or {}
-    base = settings.public_url.rstrip("/")
-    path = quote(local_id, safe="/")
-    page = f"{base}/articles/{path}"
+    page = article_url(settings, local_id)
     landing = safe_url(article.landing_page or next(iter(article.self_uris), None))
     doi = article.doi
     cite_as = f"https://doi.org/{doi}" if doi else (landing or page)
     main = "jats" if "jats" in formats or not formats else next(iter(formats))
     return Links(
         page=page,
-        jats=f"{base}/jats/{path}",
+        jats=jats_url(settings, local_id),
         oai_record=get_record_url(settings, local_id, main),
         cite_as=cite_as,
         landing=landing if landing and landing != page else None,
@@ -82,10 +55,7 @@ def links_for(
 
 def orcid_url(contributor: Contributor) -> str | None:
     """The canonical https://orcid.org/ URL, whatever form the record wrote the iD in."""
-    if not contributor.orcid:
-        return None
-    found = ORCID_ID.search(contributor.orcid)
-    return f"https://orcid.org/{found.group(1).upper()}" if found else None
+    return pids.orcid_url(contributor.orcid)
 
 
 def initials(given: str | None) -> str:

@@ -2,7 +2,8 @@
 
 Every deposit goes through the same pipeline as ``records load`` (:func:`app.ingest.prepare`):
 a file that is not valid is refused with its report and the store is not touched. The store
-records who did what and keeps each replaced version.
+records who did what and keeps each replaced version. The rules are given the store and the
+settings they act on (:class:`~app.factory.Services`); only the routes look them up.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
-from app.factory import services
-from app.ingest import Prepared, commit, prepare
-from app.store.base import Header
+from app.config import Settings
+from app.factory import Services, services
+from app.ingest import Prepared, commit, prepare, preview
+from app.store.base import Header, Store
 from app.web.auth import current_user, login_required
 from app.web.blueprint import bp
 from app.web.report import ReportView
@@ -43,15 +45,14 @@ class Outcome:
     notes: tuple[str, ...] = ()
 
 
-def _prepare(upload: Upload) -> Prepared:
+def _prepare(settings: Settings, upload: Upload) -> Prepared:
     """Validate and render, or raise :class:`DepositError` carrying the report."""
-    settings = services(current_app).settings
     result = prepare(
         upload.data, settings=settings, origin=DEPOSIT_ORIGIN, filename=upload.filename
     )
     if isinstance(result, Prepared):
         return result
-    view = report_view(result.report, upload)
+    view = report_view(preview(result, settings), upload)
     kinds = {p.kind for p in result.errors}
     if not result.report.usable:
         message = "The file was not accepted: it cannot be read as a JATS article."
@@ -69,43 +70,42 @@ def _notes(prepared: Prepared) -> tuple[str, ...]:
     return left + prepared.warnings
 
 
-def _commit(prepared: Prepared, actor: str, *, created: bool) -> Outcome:
-    result = commit(services(current_app).store, prepared, actor=actor)
+def _commit(store: Store, prepared: Prepared, actor: str, *, created: bool) -> Outcome:
+    result = commit(store, prepared, actor=actor)
     return Outcome(prepared.draft.identifier, result.header, result.changed, created,
                    _notes(prepared))
 
 
-def deposit_new(upload: Upload, actor: str) -> Outcome:
+def deposit_new(svc: Services, upload: Upload, actor: str) -> Outcome:
     """A new article; refused when a live record has the same identifier (use replace)."""
-    prepared = _prepare(upload)
+    prepared = _prepare(svc.settings, upload)
     identifier = prepared.draft.identifier
-    existing = services(current_app).records.header(identifier)
+    existing = svc.store.header(identifier)
     if existing is not None and existing.deleted:
-        check_may_act(identifier, actor, "deposit again")
+        check_may_act(svc.store, identifier, actor, "deposit again")
     if existing is not None and not existing.deleted:
         raise DepositError(409, (
             f"An article with the identifier '{identifier}' exists already. To put a new "
             "version in its place, use 'Replace' on its page (or PUT to its API address)."
         ))
-    return _commit(prepared, actor, created=True)
+    return _commit(svc.store, prepared, actor, created=True)
 
 
-def depositor(local_id: str) -> str | None:
+def depositor(store: Store, local_id: str) -> str | None:
     """Who deposited the record: the actor of its first change (a loader's name for records
     loaded from a folder, which therefore belong to no editor)."""
-    history = services(current_app).records.history(local_id)
+    history = store.history(local_id)
     return history[0].actor if history else None
 
 
-def check_may_act(local_id: str, actor: str, verb: str) -> None:
+def check_may_act(store: Store, local_id: str, actor: str, verb: str) -> None:
     """An editor acts on the records they deposited; only an administrator on others'."""
-    accounts = services(current_app).accounts
-    owner = depositor(local_id)
+    owner = depositor(store, local_id)
     if owner == actor:
         return
-    user = accounts.user(actor)
+    user = store.user(actor)
     if user is not None and user.admin:
-        accounts.audit(actor, f"{verb} as administrator", f"{local_id} (deposited by {owner})")
+        store.audit(actor, f"{verb} as administrator", f"{local_id} (deposited by {owner})")
         return
     if owner != actor:
         raise DepositError(403, (
@@ -114,31 +114,29 @@ def check_may_act(local_id: str, actor: str, verb: str) -> None:
         ))
 
 
-def replace(local_id: str, upload: Upload, actor: str) -> Outcome:
+def replace(svc: Services, local_id: str, upload: Upload, actor: str) -> Outcome:
     """A new version of an existing article; the file must identify as the same article."""
-    store = services(current_app).records
-    existing = store.header(local_id)
+    existing = svc.store.header(local_id)
     if existing is None:
         raise DepositError(404, f"There is no article '{local_id}' to replace.")
-    check_may_act(local_id, actor, "replace")
-    prepared = _prepare(upload)
+    check_may_act(svc.store, local_id, actor, "replace")
+    prepared = _prepare(svc.settings, upload)
     if prepared.draft.identifier != local_id:
         raise DepositError(409, (
             f"This file describes the article '{prepared.draft.identifier}', not '{local_id}' "
             "(the identifier comes from the journal and article ids inside the file). Deposit "
             "it as a new article, or correct its ids."
         ))
-    return _commit(prepared, actor, created=False)
+    return _commit(svc.store, prepared, actor, created=False)
 
 
-def withdraw(local_id: str, actor: str) -> Header:
-    store = services(current_app).records
+def withdraw(store: Store, local_id: str, actor: str) -> Header:
     existing = store.header(local_id)
     if existing is None:
         raise DepositError(404, f"There is no article '{local_id}' to withdraw.")
     if existing.deleted:
         raise DepositError(409, f"The article '{local_id}' was withdrawn already.")
-    check_may_act(local_id, actor, "withdraw")
+    check_may_act(store, local_id, actor, "withdraw")
     header = store.withdraw(local_id, actor=actor)
     if header is None:
         raise DepositError(404, f"There is no article '{local_id}' to withdraw.")
@@ -162,7 +160,7 @@ def deposit_page() -> Any:
     back = url_for("web.deposit_page")
     try:
         upload = from_form(request, upload_limit(), allow_paste=False)
-        outcome = deposit_new(upload, current_user() or "")
+        outcome = deposit_new(services(current_app), upload, current_user() or "")
     except (UploadError, DepositError) as exc:
         return _refused(exc, back, "Back to the deposit form")
     flash(f"Deposited '{outcome.identifier}': it is live in OAI-PMH now.")
@@ -177,7 +175,7 @@ def replace_page(local_id: str) -> Any:
     back = url_for("web.article_page", local_id=local_id)
     try:
         upload = from_form(request, upload_limit(), allow_paste=False)
-        outcome = replace(local_id, upload, current_user() or "")
+        outcome = replace(services(current_app), local_id, upload, current_user() or "")
     except (UploadError, DepositError) as exc:
         return _refused(exc, back, "Back to the article")
     if outcome.changed:
@@ -200,7 +198,7 @@ def withdraw_page(local_id: str) -> Any:
             back_url=back, back_label="Back to the article",
         ), 400
     try:
-        withdraw(local_id, current_user() or "")
+        withdraw(services(current_app).store, local_id, current_user() or "")
     except DepositError as exc:
         return _refused(exc, back, "Back to the article")
     flash(f"Withdrew '{local_id}': harvesters now see a deleted record.")

@@ -10,11 +10,12 @@ from typing import Any
 
 from flask import Response, abort, current_app, render_template, request, url_for
 
+from app import identifiers
 from app.crosswalks.common import license_name
 from app.crosswalks.registry import formats as registered_formats
 from app.factory import services
+from app.identifiers import CONVENTION_SETS
 from app.jats.article import read_article
-from app.jats.identity import CONVENTION_SETS
 from app.jats.model import Article
 from app.jats.parsing import parse
 from app.jats.schemas import schema_directory
@@ -37,7 +38,7 @@ def _site_globals() -> dict[str, Any]:
     settings = services(current_app).settings
     return {
         "settings": settings,
-        "oai_base": citation.oai_base(settings),
+        "oai_base": identifiers.oai_base(settings),
         "max_upload_mb": settings.max_upload_bytes // (1024 * 1024),
     }
 
@@ -151,7 +152,7 @@ def issue_page(series: str, issue: str) -> Any:
 
 
 def _entry(header: Header, summary: dict[str, object]) -> dict[str, Any]:
-    local_id = citation.local_id_of(services(current_app).settings, header.identifier)
+    local_id = identifiers.local_id_of(services(current_app).settings, header.identifier)
     authors = summary.get("authors") or []
     names = [str(a) for a in authors] if isinstance(authors, list) else []
     fpage, lpage = summary.get("fpage"), summary.get("lpage")
@@ -189,11 +190,11 @@ class _ArticleCache:
 def _read(source: bytes) -> Article:
     """Parse the stored JATS with the hardened parser; it was validated when it came in."""
     settings = services(current_app).settings
-    parsed = parse(source, schema_directory(settings.schema_dir),
-                   max_bytes=max(settings.max_upload_bytes, len(source)))
+    schemas = schema_directory(settings.schema_dir)
+    parsed = parse(source, schemas, max_bytes=max(settings.max_upload_bytes, len(source)))
     if parsed.root is None:
         abort(500, description="The stored JATS of this article cannot be read.")
-    return read_article(parsed.root)
+    return read_article(parsed.root, schemas=schemas)
 
 
 _articles = _ArticleCache(ARTICLE_CACHE_SIZE)
@@ -317,7 +318,7 @@ def jats_download(local_id: str) -> Any:
     response.headers["Content-Type"] = "application/jats+xml"
     response.headers["Content-Disposition"] = f'attachment; filename="{download_name(local_id)}"'
     response.headers["Cache-Control"] = "public, no-cache"
-    page = citation.page_url(services(current_app).settings, local_id)
+    page = identifiers.article_url(services(current_app).settings, local_id)
     response.headers["Link"] = f'<{page}>; rel="describes"; type="text/html"'
     response.set_etag(store.content_hash(local_id) or "")
     response.last_modified = header.datestamp

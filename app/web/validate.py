@@ -7,14 +7,9 @@ from typing import Any
 from flask import current_app, jsonify, render_template, request
 from lxml import etree
 
-from app.crosswalks.registry import CrosswalkError, Document, formats
+from app import ingest
+from app.crosswalks.registry import formats
 from app.factory import services
-from app.ingest import context_for, journals_for
-from app.jats.article import ArticleError, read_article
-from app.jats.identity import local_identifier
-from app.jats.model import Article
-from app.jats.schemas import schema_directory
-from app.jats.validation import ValidationReport, validate
 from app.web.blueprint import bp
 from app.web.report import FormatPreview, Preview, ReportView, build, preview_of
 from app.web.uploads import Upload, UploadError, from_body, from_form, upload_limit
@@ -23,19 +18,13 @@ from app.web.uploads import Upload, UploadError, from_body, from_form, upload_li
 MAX_PAYLOAD_CHARS = 60_000
 
 
-def _preview(root: Any, valid: bool) -> Preview | None:
+def _preview(found: ingest.Preview) -> Preview | None:
     """What the article reader makes of the tree, and for a valid (depositable) article the
     record in each format; None when there is no article to read."""
-    try:
-        article = read_article(root)
-    except ArticleError:
+    if found.article is None:
         return None
-    try:
-        identifier: str | None = local_identifier(
-            article, journals_for(services(current_app).settings))
-    except ValueError:
-        identifier = None
-    return preview_of(article, identifier, _payloads(root, article) if valid else ())
+    payloads = _payloads(found) if found.report.valid else ()
+    return preview_of(found.article, found.identifier, payloads)
 
 
 def _pretty(payload: bytes) -> str:
@@ -49,44 +38,31 @@ def _pretty(payload: bytes) -> str:
     return etree.tostring(tree, encoding="unicode", pretty_print=True)
 
 
-def _payloads(root: Any, article: Article) -> tuple[FormatPreview, ...]:
+def _payloads(found: ingest.Preview) -> tuple[FormatPreview, ...]:
     """Each registered format as ``jats-oai convert`` prints it, or why it cannot be made."""
-    settings = services(current_app).settings
-    context = context_for(article, settings)
-    found = []
-    for prefix, fmt in formats().items():
-        try:
-            payload = fmt.render(Document(root, article), context)
-        except CrosswalkError as exc:
-            found.append(FormatPreview(prefix, None, str(exc)))
-            continue
-        except Exception as exc:  # noqa: BLE001 - a broken crosswalk must not hide the report
-            found.append(FormatPreview(prefix, None, f"internal error in the crosswalk: {exc!r}"))
+    shown = []
+    for prefix in formats():
+        payload = found.rendered.get(prefix)
+        if payload is None:
+            reason = found.left_out.get(prefix, "not rendered")
+            shown.append(FormatPreview(prefix, None, reason))
             continue
         text = _pretty(payload)
         clipped = len(text) > MAX_PAYLOAD_CHARS
-        found.append(FormatPreview(prefix, text[:MAX_PAYLOAD_CHARS], None, clipped))
-    return tuple(found)
+        shown.append(FormatPreview(prefix, text[:MAX_PAYLOAD_CHARS], None, clipped))
+    return tuple(shown)
 
 
 def check(upload: Upload) -> ReportView:
-    """Validate with the same engine as ``jats-oai validate`` and preview the metadata."""
-    return report_view(run_validator(upload.data, upload.filename), upload)
-
-
-def report_view(report: ValidationReport, upload: Upload) -> ReportView:
-    root = report.root if report.usable else None
-    preview = _preview(root, report.valid) if root is not None else None
-    return build(report, upload.data, filename=upload.filename, preview=preview)
-
-
-def run_validator(data: bytes, filename: str | None = None) -> ValidationReport:
-    """The validator with this app's schema folder and size limit (not the process defaults)."""
+    """Validate with the same pipeline as ``records load`` and preview the metadata."""
     settings = services(current_app).settings
-    return validate(
-        data, filename=filename, schemas=schema_directory(settings.schema_dir),
-        max_bytes=settings.max_upload_bytes,
-    )
+    reading = ingest.read(upload.data, settings=settings, filename=upload.filename)
+    return report_view(ingest.preview(reading, settings), upload)
+
+
+def report_view(found: ingest.Preview, upload: Upload) -> ReportView:
+    """The page's report of a checked file (also shown when a deposit is refused)."""
+    return build(found.report, upload.data, filename=upload.filename, preview=_preview(found))
 
 
 @bp.route("/validate", methods=["GET", "POST"])

@@ -15,7 +15,7 @@ import pytest
 
 from app.factory import open_store
 from app.store.base import Store, Window
-from bench.generate import iter_records
+from tests.builders import jats_records
 
 N = 30
 
@@ -76,7 +76,7 @@ def assert_consistent(store: Store) -> set[str]:
 
 def test_sigkill_mid_load_then_the_next_load_finishes(tmp_path: Path, store_url: str) -> None:
     folder = tmp_path / "records"
-    for rel, data in iter_records(N, seed=5):
+    for rel, data in jats_records(N, seed=5):
         path = folder / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)

@@ -24,7 +24,7 @@ from app.config import Settings
 from app.factory import open_store
 from app.ingest import Prepared, commit, prepare
 from app.store.base import Store, Window
-from bench.generate import iter_records
+from tests.builders import jats_records
 from tests.factories import Clock
 
 SEED = Path("history/2023/04/5763.xml")
@@ -34,7 +34,7 @@ SEED = Path("history/2023/04/5763.xml")
 def folder(tmp_path: Path, records_dir: Path) -> Path:
     """A records folder: the seed article and five generated ones, with journals.toml."""
     root = tmp_path / "records"
-    for rel, data in iter_records(5, seed=11):
+    for rel, data in jats_records(5, seed=11):
         write(root / rel, data)
     write(root / SEED, (records_dir / SEED).read_bytes())
     shutil.copy(records_dir / "journals.toml", root / "journals.toml")
@@ -163,9 +163,9 @@ def test_records_from_elsewhere_are_untouched(
     folder: Path, tmp_path: Path, store_settings: Settings, store: Store
 ) -> None:
     other = tmp_path / "records-old"  # a sibling whose name starts like the folder's
-    (rel, data), = list(iter_records(6, seed=11))[5:]
+    (rel, data), = list(jats_records(6, seed=11))[5:]
     write(other / rel, data)
-    deposited = list(iter_records(7, seed=11))[6][1]
+    deposited = list(jats_records(7, seed=11))[6][1]
     prepared = prepare(deposited, settings=store_settings, origin="deposit")
     assert isinstance(prepared, Prepared)
     commit(store, prepared, actor="editor")

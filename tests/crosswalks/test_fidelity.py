@@ -355,7 +355,7 @@ def test_without_a_pub_date_the_acceptance_date_is_issued(corpus_dir: Path) -> N
     """eLife POA 00012 (elife-poa_e00012.xml) has no pub-date; its history gives received
     2012-05-04 and accepted 2012-11-29: the issued date is the acceptance, in every format,
     and the record gets its issue set."""
-    from app.jats.identity import issue_spec
+    from app.identifiers import issue_spec
 
     root, article = corpus(corpus_dir, "elife-poa_e00012.xml")
     assert article.pub_dates == ()
@@ -471,7 +471,7 @@ def test_plos_journals_are_series_of_their_own(corpus_dir: Path) -> None:
     """Every PLOS file says journal-id publisher-id "plos" (or "PLoS"); each journal is its own
     series, identified by its ISSN, the same for all its records (PLOS Medicine: some records
     give both ISSNs, some only the online one, 1549-1676)."""
-    from app.jats.identity import series
+    from app.identifiers import series
 
     found: dict[str, set[str]] = {}
     for path in sorted(corpus_dir.glob("jats-real/plos-journal.*.xml")):

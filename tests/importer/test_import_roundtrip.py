@@ -10,9 +10,9 @@ import pytest
 from lxml import etree
 
 from app.config import load_settings
+from app.identifiers import local_identifier
 from app.importer.harvest import Harvest
 from app.jats.article import read_article
-from app.jats.identity import local_identifier
 from app.jats.model import Article
 from app.jats.validation import validate_file
 from tests.server import RunningServer, write_generated

@@ -31,7 +31,7 @@ from app.ingest import Prepared, commit, prepare
 from app.store import postgres
 from app.store.postgres import PostgresStore
 from app.web.passwords import hash_password
-from bench.generate import iter_records
+from tests.builders import jats_records
 from tests.web_support import (
     ADMIN,
     EDITOR,
@@ -108,7 +108,7 @@ def test_1_a_javascript_self_uri_or_licence_becomes_no_link_header_or_payload_ad
 @pytest.fixture
 def loaded_folder(tmp_path: Path, web: Web, records_dir: Path) -> Path:
     root = tmp_path / "records"
-    for rel, data in iter_records(12, seed=3):
+    for rel, data in jats_records(12, seed=3):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_bytes(data)
     shutil.copy(records_dir / "journals.toml", root / "journals.toml")

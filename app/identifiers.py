@@ -1,9 +1,10 @@
-"""Who an article is: its local identifier and the sets it belongs to, from its content alone.
+"""Every name a record is known by: its OAI identifier, its sets, and its public URLs.
 
-Identity never depends on insertion order or file names, so a file that moves, or a store
-rebuilt from scratch, gives every record the identifier it had. setSpecs are ASCII (OAI-PMH
-allows nothing else), so Cyrillic journal names are transliterated for them; set names keep
-the journal's own title.
+The one producer of these names, for the loader, the pages, the protocol and ``convert``.
+Identity comes from the article's content alone and never from insertion order or file
+names, so a file that moves, or a store rebuilt from scratch, gives every record the
+identifier it had. setSpecs are ASCII (OAI-PMH allows nothing else), so Cyrillic journal
+names are transliterated for them; set names keep the journal's own title.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from app.config import Settings
 from app.jats.model import Article
 from app.store.base import SetInfo
 
@@ -194,3 +196,66 @@ def identify(
     if access_right == "open":
         sets += [CONVENTION_SETS[s] for s in OPEN_SETS]
     return Identity(local_identifier(article, journals), ser, issue, tuple(sets))
+
+
+def named_sets(sets: tuple[SetInfo, ...], journal: Mapping[str, object]) -> tuple[SetInfo, ...]:
+    """The series set takes the English name from journals.toml when the journal gives one."""
+    names = journal.get("name")
+    name = names.get("en") if isinstance(names, Mapping) else None
+    if not name or not sets:
+        return sets
+    first = sets[0]
+    old = first.name
+    renamed = [SetInfo(first.spec, str(name), f"Articles of {name}.")]
+    for s in sets[1:]:
+        if s.spec.startswith(first.spec + ":") and s.name.startswith(old):
+            label = str(name) + s.name[len(old) :]
+            s = SetInfo(s.spec, label, f"Articles of {label}.")
+        renamed.append(s)
+    return tuple(renamed)
+
+
+def oai_identifier(repository_identifier: str, local: str) -> str:
+    """``oai:<repositoryIdentifier>:<local>`` (OAI-PMH section 2.4, oai-identifier scheme)."""
+    return f"oai:{repository_identifier}:{local}"
+
+
+def local_part(identifier: str, repository_identifier: str) -> str | None:
+    """The local part of ``oai:<repositoryIdentifier>:<local>``, or None for another namespace."""
+    prefix = oai_identifier(repository_identifier, "")
+    if identifier.startswith(prefix) and len(identifier) > len(prefix):
+        return identifier[len(prefix) :]
+    return None
+
+
+def local_id_of(settings: Settings, identifier: str) -> str:
+    """The local part of an OAI identifier (the page address); a local one is kept as it is."""
+    return identifier.removeprefix(oai_identifier(settings.repository_identifier, ""))
+
+
+def _public(settings: Settings, kind: str, local: str) -> str:
+    """A DOI-derived identifier may hold ``%`` or ``<``, so the path is quoted."""
+    return f"{settings.public_url.rstrip('/')}/{kind}/{quote(local, safe='/')}"
+
+
+def article_url(settings: Settings, local: str) -> str:
+    """Our article page."""
+    return _public(settings, "articles", local)
+
+
+def jats_url(settings: Settings, local: str) -> str:
+    """The JATS download of a record."""
+    return _public(settings, "jats", local)
+
+
+def oai_base(settings: Settings) -> str:
+    """The OAI-PMH base URL that pages link to."""
+    return settings.oai_base_url or settings.public_url.rstrip("/") + "/oai"
+
+
+def get_record_url(settings: Settings, local: str, prefix: str) -> str:
+    """The GetRecord request of a record in one format."""
+    return (
+        f"{oai_base(settings)}?verb=GetRecord&metadataPrefix={quote(prefix, safe='')}"
+        f"&identifier={quote(oai_identifier(settings.repository_identifier, local), safe=':/')}"
+    )

@@ -1,4 +1,4 @@
-"""Identity from content (app/jats/identity.py): the local identifier and the set memberships.
+"""Identity from content (app/identifiers.py): the local identifier and the set memberships.
 
 OAI-PMH 2.0 section 2.4: an identifier must unambiguously name one item, and setSpecs
 (section 4.6) are limited to unreserved ASCII characters with ``:`` for hierarchy.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from app.jats.identity import identify, local_identifier, series, slug, transliterate
+from app.identifiers import identify, local_identifier, series, slug, transliterate
 from app.jats.model import Article, Contributor, LangText, PubDate
 
 #: records/journals.toml keys the seed's series "history" and names its journal.
