@@ -9,12 +9,12 @@ from typing import Any
 
 from flask import current_app, jsonify, render_template, request, url_for
 
+from app import identifiers
 from app.factory import services
 from app.jats.article import ArticleError, read_article
 from app.jats.parsing import parse
 from app.jats.schemas import schema_directory
 from app.store.search import FACETS, SearchQuery, SearchResult, highlight, search_document
-from app.web import citation
 from app.web.blueprint import bp
 from app.web.i18n import pick
 from app.web.paging import Pager, requested_page
@@ -102,7 +102,7 @@ def hit_view(hit: Any, terms: frozenset[str]) -> dict[str, Any]:
     title, title_lang = pick(titles)
     original = titles[0] if titles and titles[0][0] != title else None
     snippet, snippet_lang = _snippet(display.get("abstracts") or [], terms)
-    local_id = citation.local_id_of(services(current_app).settings, hit.identifier)
+    local_id = identifiers.local_id_of(services(current_app).settings, hit.identifier)
     return {
         "identifier": hit.identifier,
         "url": url_for("web.article_page", local_id=local_id),
