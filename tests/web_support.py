@@ -4,7 +4,9 @@ and a strict HTML checker.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +22,13 @@ from app.ingest import Prepared, commit, prepare
 from app.store.base import Store
 from app.web.passwords import hash_password
 
+CHROMIUM = os.environ.get("JATS_OAI_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+#: Screenshots the browser tests keep (not in git).
+ARTIFACTS = REPO_ROOT / "test-artifacts"
 SEED_PATH = REPO_ROOT / "records" / "history" / "2023" / "04" / "5763.xml"
 SEED_ID = "history/5763"
 EDITOR = "editor"

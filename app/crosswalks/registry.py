@@ -3,8 +3,8 @@
 Adding a format is one new module that builds a :class:`MetadataFormat` and lists it in
 :data:`FORMAT_MODULES`: ListMetadataFormats, the rendering of every stored record, ``jats-oai
 convert``, the pages' format links and the schemas the service publishes all derive from
-:func:`formats` (``docs/adding-a-format.md``). Crosswalks know nothing of HTTP or of the
-store: they turn an article into XML bytes.
+:func:`formats` (``docs/architecture.md``, "How to add a metadata format"). Crosswalks know
+nothing of HTTP or of the store: they turn an article into XML bytes.
 """
 
 from __future__ import annotations

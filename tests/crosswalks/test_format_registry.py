@@ -1,4 +1,5 @@
-"""Adding a metadata format is one new module listed in the registry (docs/adding-a-format.md):
+"""Adding a metadata format is one new module listed in the registry (docs/architecture.md,
+"How to add a metadata format"):
 the pipeline renders and stores it, ``jats-oai convert`` offers it, and the schemas the
 service publishes are found through the registry."""
 

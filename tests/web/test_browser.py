@@ -10,8 +10,6 @@ and of the article page are kept under ``test-artifacts/`` (not in git).
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,19 +20,13 @@ from sickle import Sickle
 
 from app.config import REPO_ROOT
 from tests.server import RunningServer, command, start_server
-from tests.web_support import PASSWORD, SEED_ID, broken_seed, variant
+from tests.web_support import ARTIFACTS, PASSWORD, SEED_ID, broken_seed, variant
 
 if TYPE_CHECKING:  # imported in the fixture, after the check that Chromium is there
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
-CHROMIUM = os.environ.get("JATS_OAI_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
-ARTIFACTS = REPO_ROOT / "test-artifacts"
 EDITOR = "editor"
 NEW_ID = "history/6001"
 NEW_TITLE = "Grain exports through Odessa in 1925: a case study"
@@ -56,26 +48,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
         running.stop()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is missing ({CHROMIUM}): apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                      args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    opened = context.new_page()
-    opened.set_default_timeout(20_000)
-    yield opened
-    context.close()
 
 
 def test_an_invalid_file_shows_its_errors(

@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 # the Chromium fixtures of the first browser module, shared (ruff sees them as redefined)
-from tests.test_browser import ARTIFACTS, browser, page  # noqa: F401
-
 from app.config import REPO_ROOT
 from tests.server import RunningServer, start_server
+from tests.web_support import ARTIFACTS
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import shutil
 import subprocess
@@ -36,17 +35,13 @@ from tests.server import (
     command,
     start_server,
 )
-from tests.web_support import PASSWORD, broken_seed, seed_bytes, variant
+from tests.web_support import ARTIFACTS, PASSWORD, broken_seed, seed_bytes, variant
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 
-CHROMIUM = os.environ.get("JATS_OAI_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-ARTIFACTS = REPO_ROOT / "test-artifacts"
 LIBRARIAN = "librarian"
 SICKLE_AGENT = "Sickle/0.7 (statistics test)"
 CORE_AGENT = "CORE/0.6 (+https://core.ac.uk/harvesting)"
@@ -121,17 +116,6 @@ def server(database_url: str,
         running.stop()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is missing ({CHROMIUM}): apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                      args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def _page(browser: Browser, *, javascript: bool) -> Page:
