@@ -9,6 +9,7 @@ to ``test-artifacts/`` (not in git) and axe-core checks accessibility on each ki
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,16 +33,23 @@ FULL_TEXT = "jats-real/copernicus-gh-69-313-2014.xml"
 
 
 def _one_series(folder: Path) -> None:
+    """250 generated articles of one journal, named as a series in ``journals.toml`` by the
+    ISSNs they state (a series is identified by its ISSN, so the deployer names its slug)."""
     from bench.generate import iter_records
 
     kept = 0
+    issns: set[str] = set()
     for name, data in iter_records(2000, 7):
         if name.startswith(SERIES + "/") and kept < SERIES_SIZE:
             path = folder / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
+            issns.update(re.findall(rb"<issn[^>]*>([^<]+)</issn>", data))
             kept += 1
     assert kept == SERIES_SIZE
+    listed = ", ".join(f'"{issn.decode()}"' for issn in sorted(issns))
+    with (folder / "journals.toml").open("a", encoding="utf-8") as toml:
+        toml.write(f'\n[{SERIES}]\nname.en = "Synthetic economics"\nissn = [{listed}]\n')
 
 
 @pytest.fixture(scope="module")
