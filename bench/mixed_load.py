@@ -97,15 +97,19 @@ def main(argv: list[str] | None = None) -> int:
         if "JATS_OAI_SCHEMA_DIR" in os.environ:
             env["JATS_OAI_SCHEMA_DIR"] = os.environ["JATS_OAI_SCHEMA_DIR"]
         write_records(args.records, 1, work / "records")
+        # Kept after the run (bench/data is not in git): a failed request's traceback is here.
+        server_log = REPO_ROOT / "bench" / "data" / "mixed_load-server.log"
+        server_log.parent.mkdir(parents=True, exist_ok=True)
         print(_cli(env, "records", "load", str(work / "records")).strip())
         _cli(env, "users", "add", "--password-stdin", "loadtest", stdin="load test password\n")
         token = _cli(env, "users", "token", "loadtest").strip()
         server = subprocess.Popen(
             [JATS_OAI, "serve", "--host", "127.0.0.1", "--port",
              str(port), "--workers", str(args.workers)],
-            env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=server_log.open("wb"),
             start_new_session=True,
         )
+        print(f"server log: {server_log}")
         try:
             return _run(args, env, server, url, token, work)
         finally:
@@ -162,6 +166,9 @@ def _run(args: argparse.Namespace, env: dict[str, str], server: subprocess.Popen
               f"{float(row['Requests/s']):8.1f} {row['50%']:>7} {row['99%']:>7}")
         if row["Name"] == "Aggregated":
             failed = int(row["Failure Count"])
+    failures = work / "stats_failures.csv"
+    for row in csv.DictReader(failures.open()) if failures.exists() else ():
+        print(f"failed: {row['Occurrences']} x {row['Method']} {row['Name']}: {row['Error']}")
     pages = sum(float(r["Requests/s"]) for r in rows if r["Name"].startswith("ListRecords"))
     print(f"harvest rate: about {pages * PAGE_SIZE:,.0f} records/s in all "
           f"({pages:.1f} pages of up to {PAGE_SIZE} records per second)")
