@@ -9,8 +9,8 @@ the last load and import are read from the store and the instance folder at scra
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +18,23 @@ from app.config import Settings
 from app.store.base import Store
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+_made: dict[str, Any] | None = None
+_making = threading.Lock()
 
 
-@lru_cache(maxsize=1)
 def _instruments() -> dict[str, Any]:
+    """Made on first use (after ``jats-oai serve`` has named the multiprocess folder), once:
+    the lock keeps a worker's threads from registering the same metric twice, which
+    prometheus-client refuses (an HTTP 500 for the request that lost the race)."""
+    global _made
+    if _made is None:
+        with _making:
+            if _made is None:
+                _made = _new_instruments()
+    return _made
+
+
+def _new_instruments() -> dict[str, Any]:
     from prometheus_client import Counter, Histogram
 
     return {

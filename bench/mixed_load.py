@@ -149,7 +149,8 @@ def _run(args: argparse.Namespace, env: dict[str, str], server: subprocess.Popen
     locust = Path(sys.executable).with_name("locust")
     done = subprocess.run(
         [str(locust), "-f", str(REPO_ROOT / "bench" / "mixed_locustfile.py"), "--headless",
-         "-u", "30", "-r", "30", "-t", f"{seconds}s", "--host", url, "--csv",
+         "-u", "30", "-r", "30", "-t", f"{seconds}s", "--stop-timeout", "30", "--host", url,
+         "--csv",
          str(work / "stats"), "--only-summary", "--loglevel", "WARNING"],
         env=locust_env, cwd=REPO_ROOT, capture_output=True, text=True,
     )
