@@ -1,7 +1,8 @@
 """From JATS bytes to a record ready to store: validate, read, identify, render every format.
 
 The one pipeline for every way a file arrives: ``records load``, the deposit form and the
-API (:func:`prepare`), the validation page and refused deposits (:func:`preview`),
+API (:func:`prepare`; :func:`parts` and :func:`prepare_part` for each article of a saved
+OAI-PMH response), the validation page and refused deposits (:func:`preview`),
 ``jats-oai convert`` and the importer (:func:`read`), so a record is the same whichever door
 it came through. Nothing here writes: :func:`prepare` is pure and can run in a worker
 process; :func:`commit` stores the result.
@@ -33,8 +34,9 @@ from app.importer.provenance import read_provenance
 from app.jats.article import ArticleError, read_article
 from app.jats.messages import Problem
 from app.jats.model import Article
+from app.jats.namespaced import Unwrapped
 from app.jats.schemas import schema_directory
-from app.jats.validation import ValidationReport, validate, validate_file
+from app.jats.validation import ValidationReport, check_piece, split, validate, validate_file
 from app.store.base import PutResult, RecordDraft, SetInfo, Store
 from app.store.search import search_document
 
@@ -91,6 +93,40 @@ def _validate(data: bytes, settings: Settings, filename: str | None) -> Validati
         schemas=schema_directory(settings.schema_dir),
         max_bytes=settings.max_upload_bytes,
     )
+
+
+@dataclass(frozen=True)
+class Part:
+    """One article of an input. A file holds one; an OAI-PMH response a harvester saved
+    (GetRecord, ListRecords) may hold several, each then named by its OAI identifier and
+    stored as the article alone, in its namespace."""
+
+    identifier: str | None
+    source: bytes
+    report: ValidationReport
+
+
+def pieces(data: bytes, settings: Settings) -> list[Unwrapped] | None:
+    """The articles of a response holding more than one, unchecked (a load compares their
+    hashes first); None when ``data`` is one article, which is checked as it is."""
+    return split(data, schemas=schema_directory(settings.schema_dir),
+                 max_bytes=settings.max_upload_bytes)
+
+
+def check(piece: Unwrapped, settings: Settings, filename: str | None) -> Part:
+    """One article of a response, validated and reported at its lines in the response."""
+    report = check_piece(piece, filename=filename, schemas=schema_directory(settings.schema_dir),
+                         max_bytes=settings.max_upload_bytes)
+    return Part(piece.identifier, piece.original, report)
+
+
+def parts(data: bytes, *, settings: Settings, filename: str | None = None) -> list[Part]:
+    """Every article of ``data``, each validated: one for a file holding one (exactly as
+    :func:`read` and :func:`prepare` see it), one per article of an OAI-PMH response."""
+    found = pieces(data, settings)
+    if found is None:
+        return [Part(None, data, _validate(data, settings, filename))]
+    return [check(piece, settings, filename) for piece in found]
 
 
 def read_file(path: Path | str, *, settings: Settings) -> Reading:
@@ -195,7 +231,19 @@ def prepare(
     record; any other exception too, but it is logged as a fault. A record that cannot be
     given in ``oai_dc`` is rejected, since OAI-PMH requires that format of every item.
     """
-    report = _validate(data, settings, filename)
+    return prepare_part(Part(None, data, _validate(data, settings, filename)),
+                        settings=settings, origin=origin, journals=journals)
+
+
+def prepare_part(
+    part: Part,
+    *,
+    settings: Settings,
+    origin: str | None,
+    journals: Mapping[str, Mapping[str, object]] | None = None,
+) -> Prepared | Rejected:
+    """:func:`prepare` of one article of an input, already validated; its source is stored."""
+    report, data = part.report, part.source
     if not report.valid or report.root is None:
         return Rejected(report)
     reading = read_report(report, settings)

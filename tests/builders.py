@@ -89,3 +89,23 @@ def jats_records(n: int, seed: int = 1) -> Iterator[tuple[str, bytes]]:
     rng = random.Random(seed)
     for index in range(n):
         yield _record(rng, index)
+
+
+OAI_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">\n'
+    "<responseDate>2024-03-04T10:00:00Z</responseDate>\n"
+)
+
+
+def oai_response(articles: list[tuple[str, bytes]], verb: str = "ListRecords") -> bytes:
+    """An OAI-PMH response as a harvester saves it: one record per (OAI identifier, article
+    in a JATS namespace), each article starting on a line of its own."""
+    records = "".join(
+        f"<record><header><identifier>{identifier}</identifier>"
+        f"<datestamp>2024-03-04T10:00:00Z</datestamp></header>\n<metadata>\n"
+        f"{payload.decode('utf-8')}\n</metadata></record>\n"
+        for identifier, payload in articles
+    )
+    return (f'{OAI_HEAD}<request verb="{verb}">http://oai.example.org/oai</request>\n'
+            f"<{verb}>\n{records}</{verb}>\n</OAI-PMH>\n").encode()

@@ -13,8 +13,9 @@ import pytest
 
 from app.config import REPO_ROOT, Settings, load_settings
 from app.factory import open_store
-from app.ingest import Prepared
+from app.ingest import Prepared, prepare
 from app.store.base import Store
+from tests.builders import jats_records
 from tests.factories import Clock
 from tests.oai_helpers import Repository, sample_records
 from tests.schema_mirror import lay_out_mirror, serve_folder
@@ -151,3 +152,18 @@ def clock(store: Store) -> Clock:
     c = Clock()
     store.clock = c  # type: ignore[attr-defined]
     return c
+
+
+@pytest.fixture(scope="session")
+def harvested(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, str, bytes]]:
+    """Three generated articles as another service's ``jats`` format gives them: (OAI
+    identifier there, the identifier they get here, the article in its JATS namespace)."""
+    settings = load_settings(instance_dir=tmp_path_factory.mktemp("elsewhere") / "instance")
+    found = []
+    for _, data in jats_records(3, seed=20):
+        prepared = prepare(data, settings=settings, origin=None)
+        assert isinstance(prepared, Prepared)
+        local = prepared.draft.identifier
+        found.append((f"oai:elsewhere.example.org:{local}", local,
+                      prepared.draft.formats["jats"]))
+    return found

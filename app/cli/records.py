@@ -2,7 +2,10 @@
 
 ``load`` is idempotent and safe to kill at any moment: each record is stored in its own
 transaction, a file whose bytes match the record loaded from that same path is skipped
-without parsing, and withdrawals happen only after the whole folder has been read. So an
+without parsing, and withdrawals happen only after the whole folder has been read. A saved
+OAI-PMH response holding several articles gives one record per article, loaded from
+``path#identifier`` (its OAI identifier); an article whose bytes match the record loaded
+from there is skipped unchecked, and one taken out of the file is withdrawn. So an
 interrupted load leaves a consistent store, and the next load finishes the job. ``--full``
 re-renders every file; the store then gives a new datestamp only to records whose sets or
 rendered payloads differ from what it holds.
@@ -25,7 +28,17 @@ from app.cli.database import open_configured_store
 from app.cli.progress import ProgressBar
 from app.cli.record_status import status_lines
 from app.config import Settings, load_settings
-from app.ingest import Prepared, content_hash, journal_settings, prepare, store_draft
+from app.ingest import (
+    Prepared,
+    Rejected,
+    check,
+    content_hash,
+    journal_settings,
+    pieces,
+    prepare,
+    prepare_part,
+    store_draft,
+)
 from app.rejections import Rejection, read_rejections, record_rejections
 from app.runs import note_run
 from app.store.base import RecordDraft, SetInfo, Store
@@ -97,15 +110,17 @@ class LoadReport:
     #: Records stored without some format (``file: prefix left out: why``).
     left_out: list[str] = field(default_factory=list)
 
-    def reject(self, path: Path, lines: Iterable[str]) -> Rejection:
+    def reject(self, origin: str, lines: Iterable[str]) -> Rejection:
+        """A refused file, or one refused article of a file (``path#identifier``)."""
         lines = list(lines)
-        self.rejected.append(_shown(path))
+        shown = _shown_origin(origin)
+        self.rejected.append(shown)
         self.problems.extend(lines)
         first = lines[0] if lines else "rejected"
-        prefix = _shown(path) + ":"
+        prefix = shown + ":"
         if first.startswith(prefix):
             first = first[len(prefix):].removeprefix("0:0: ")
-        rejection = Rejection(str(path), first, max(1, len(lines)))
+        rejection = Rejection(origin, first, max(1, len(lines)))
         self.rejections.append(rejection)
         return rejection
 
@@ -119,13 +134,19 @@ class LoadReport:
 
 @dataclass(frozen=True)
 class _Outcome:
-    """What a worker sends back: a draft with its sets, or the lines that reject the file."""
+    """What a worker sends back for a file or one article of it (``origin``): a draft with
+    its sets, the identifier of a record it left as it was, or the lines that reject it."""
 
-    path: Path
+    origin: str
     draft: RecordDraft | None
     sets: tuple[SetInfo, ...] = ()
     errors: tuple[str, ...] = ()
     left_out: tuple[str, ...] = ()
+    unchanged: str | None = None
+
+
+#: What was loaded from each article of a file: ``path#identifier`` -> (record, hash).
+Known = dict[str, tuple[str, str]]
 
 
 def _shown(path: Path) -> str:
@@ -135,20 +156,44 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _prepare_file(path: Path, settings: Settings, journals: dict) -> _Outcome:
+def _shown_origin(origin: str, base: str | None = None) -> str:
+    """An origin as shown to the user: the file relative to here, then ``#identifier``."""
+    base = base if base is not None else origin.split("#", 1)[0]
+    return _shown(Path(base)) + origin[len(base):]
+
+
+def _prepare_file(path: Path, settings: Settings, journals: dict,
+                  known: Known | None = None) -> list[_Outcome]:
     shown = _shown(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return _Outcome(path, None, errors=(f"{shown}:0:0: cannot read the file: {exc}",))
-    result = prepare(data, settings=settings, origin=str(path), journals=journals, filename=shown)
+        return [_Outcome(str(path), None, errors=(f"{shown}:0:0: cannot read the file: {exc}",))]
+    found = pieces(data, settings)
+    if found is None:
+        return [_outcome(str(path), shown, prepare(data, settings=settings, origin=str(path),
+                                                   journals=journals, filename=shown))]
+    outcomes = []
+    for piece in found:
+        origin = f"{path}#{piece.identifier}"
+        loaded = (known or {}).get(origin)
+        if loaded is not None and loaded[1] == content_hash(piece.original):
+            outcomes.append(_Outcome(origin, None, unchanged=loaded[0]))
+            continue
+        part = check(piece, settings, shown)
+        result = prepare_part(part, settings=settings, origin=origin, journals=journals)
+        outcomes.append(_outcome(origin, f"{shown}#{piece.identifier}", result))
+    return outcomes
+
+
+def _outcome(origin: str, shown: str, result: Prepared | Rejected) -> _Outcome:
     if isinstance(result, Prepared):
         notes = tuple(f"{shown}: {p} left out: {why}" for p, why in result.left_out.items())
-        return _Outcome(path, result.draft, result.sets, left_out=notes)
+        return _Outcome(origin, result.draft, result.sets, left_out=notes)
     errors = tuple(
         f"{shown}:{p.line or 0}:{p.column or 0}: {p.message}" for p in result.errors
     ) or (f"{shown}:0:0: rejected",)
-    return _Outcome(path, None, errors=errors)
+    return _Outcome(origin, None, errors=errors)
 
 
 def _files(root: Path) -> list[Path]:
@@ -185,7 +230,8 @@ def load_folder(
     report = LoadReport(files=len(files))
     journals = _journals(root, settings)
     loaded = {o: (i, h) for i, o, h in store.iter_loaded(prefix) if o is not None}
-    seen: dict[str, Path] = {}
+    by_file = _articles_by_file(loaded)
+    seen: dict[str, str] = {}  # record -> the origin it was read from by this load
     rejected_origins: set[str] = set()
     named: dict[str, SetInfo] = {}  # sets already stored by this load
     bar = ProgressBar(len(files), err, progress, rate=True)
@@ -194,50 +240,34 @@ def load_folder(
     for path in files:
         known = loaded.get(str(path))
         if known is not None and not full and _hash_file(path) == known[1]:
-            seen[known[0]] = path
+            seen[known[0]] = str(path)
             report.unchanged += 1
             bar.step()
         else:
             todo.append(path)
 
-    for outcome in _prepared(todo, settings, journals, jobs):
+    for outcomes in _prepared(todo, settings, journals, jobs, {} if full else by_file):
         bar.step()
-        report.left_out.extend(outcome.left_out)
-        if verbose:
-            for note in outcome.left_out:
-                bar.message(note)
-        if outcome.draft is None:
-            rejected_origins.add(str(outcome.path))
-            rejection = report.reject(outcome.path, outcome.errors)
-            if not quiet:
-                bar.message(_rejection_line(rejection))
+        for outcome in outcomes:
+            if outcome.unchanged is not None:
+                seen[outcome.unchanged] = outcome.origin
+                report.unchanged += 1
+                continue
+            report.left_out.extend(outcome.left_out)
             if verbose:
-                for line in outcome.errors[1:]:
-                    bar.message("    " + line)
-            continue
-        draft = outcome.draft
-        if draft.identifier in seen:
-            line = (
-                f"{_shown(outcome.path)}:0:0: the same record ({draft.identifier}) as "
-                f"{_shown(seen[draft.identifier])}; one file per record"
-            )
-            rejected_origins.add(str(outcome.path))
-            rejection = report.reject(outcome.path, [line])
-            if not quiet:
-                bar.message(_rejection_line(rejection))
-            continue
-        seen[draft.identifier] = outcome.path
-        existed = store.header(draft.identifier)
-        new_sets = tuple(s for s in outcome.sets if named.get(s.spec) != s)
-        named.update((s.spec, s) for s in new_sets)
-        if not store_draft(store, draft, new_sets, actor=ACTOR).changed:
-            report.unchanged += 1
-            continue
-        kind = "added" if existed is None or existed.deleted else "changed"
-        setattr(report, kind, getattr(report, kind) + 1)
-        if verbose:
-            out.write(f"{kind} {draft.identifier} {_shown(outcome.path)}\n")
-            out.flush()
+                for note in outcome.left_out:
+                    bar.message(note)
+            if outcome.draft is None:
+                rejected_origins.add(outcome.origin)
+                rejection = report.reject(outcome.origin, outcome.errors)
+                if not quiet:
+                    bar.message(_rejection_line(rejection))
+                if verbose:
+                    for line in outcome.errors[1:]:
+                        bar.message("    " + line)
+                continue
+            _store(outcome, outcome.draft, store, report, seen, rejected_origins, named,
+                   bar=bar, out=out, verbose=verbose, quiet=quiet)
     bar.close()
     if report.left_out and not verbose and not quiet:
         err.write(
@@ -249,8 +279,8 @@ def load_folder(
     leaving = [
         (identifier, origin)
         for identifier, origin, _ in store.iter_loaded(prefix)
-        if identifier not in seen and origin not in rejected_origins
-        and not (root.is_file() and origin != str(root))
+        if identifier not in seen and not _kept(origin, rejected_origins)
+        and not (root.is_file() and _file_of(origin, str(root)) is None)
     ]
     check_withdrawals(len(leaving), len(files), store, settings, allow_withdrawals)
     for identifier, origin in leaving:
@@ -261,6 +291,58 @@ def load_folder(
     note_run(settings.instance_dir, "load", "refused" if report.rejected else "ok",
              report.line())
     return report
+
+
+def _store(outcome: _Outcome, draft: RecordDraft, store: Store, report: LoadReport,
+           seen: dict[str, str], rejected_origins: set[str], named: dict[str, SetInfo], *,
+           bar: ProgressBar, out: TextIO, verbose: bool, quiet: bool) -> None:
+    """Store one record read by this load, unless another file gave the same one already."""
+    if draft.identifier in seen:
+        line = (
+            f"{_shown_origin(outcome.origin)}:0:0: the same record ({draft.identifier}) as "
+            f"{_shown_origin(seen[draft.identifier])}; one file per record"
+        )
+        rejected_origins.add(outcome.origin)
+        rejection = report.reject(outcome.origin, [line])
+        if not quiet:
+            bar.message(_rejection_line(rejection))
+        return
+    seen[draft.identifier] = outcome.origin
+    existed = store.header(draft.identifier)
+    new_sets = tuple(s for s in outcome.sets if named.get(s.spec) != s)
+    named.update((s.spec, s) for s in new_sets)
+    if not store_draft(store, draft, new_sets, actor=ACTOR).changed:
+        report.unchanged += 1
+        return
+    kind = "added" if existed is None or existed.deleted else "changed"
+    setattr(report, kind, getattr(report, kind) + 1)
+    if verbose:
+        out.write(f"{kind} {draft.identifier} {_shown_origin(outcome.origin)}\n")
+        out.flush()
+
+
+def _file_of(origin: str, path: str) -> str | None:
+    """``path`` when ``origin`` is that file or one article of it (``path#identifier``)."""
+    return path if origin == path or origin.startswith(path + "#") else None
+
+
+def _kept(origin: str, rejected: set[str]) -> bool:
+    """A record whose file, or whose article of a file, was refused by this load keeps its
+    last good version: a refused file withdraws nothing."""
+    if origin in rejected:
+        return True
+    return any(origin[:at] in rejected for at, c in enumerate(origin) if c == "#")
+
+
+def _articles_by_file(loaded: Known) -> dict[str, Known]:
+    """What was loaded from each article of a file (``path#identifier``), keyed by the file
+    (any ``#`` may end the path, so each is tried)."""
+    found: dict[str, Known] = {}
+    for origin, value in loaded.items():
+        for at, c in enumerate(origin):
+            if c == "#":
+                found.setdefault(origin[:at], {})[origin] = value
+    return found
 
 
 class MassWithdrawal(Exception):
@@ -324,19 +406,22 @@ def _hash_file(path: Path) -> str | None:
 
 
 def _prepared(
-    todo: list[Path], settings: Settings, journals: dict, jobs: int
-) -> Iterator[_Outcome]:
-    """Outcomes in file order; validation and rendering go to worker processes when big."""
+    todo: list[Path], settings: Settings, journals: dict, jobs: int,
+    by_file: dict[str, Known],
+) -> Iterator[list[_Outcome]]:
+    """Outcomes in file order, a list per file; validation and rendering go to worker
+    processes when big."""
     if jobs <= 0:
         jobs = (os.cpu_count() or 1) if len(todo) >= PARALLEL_THRESHOLD else 1
+    known = [by_file.get(str(path)) for path in todo]
     if jobs == 1 or len(todo) < 2:
-        for path in todo:
-            yield _prepare_file(path, settings, journals)
+        for path, within in zip(todo, known, strict=True):
+            yield _prepare_file(path, settings, journals, within)
         return
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         yield from pool.map(
             _prepare_file, todo, _repeat(settings, len(todo)), _repeat(journals, len(todo)),
-            chunksize=8,
+            known, chunksize=8,
         )
 
 

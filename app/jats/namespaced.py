@@ -40,6 +40,9 @@ class Unwrapped:
     namespace: str
     public_id: str | None
     identifier: str | None = None  # the OAI identifier when it came from an OAI-PMH response
+    #: The article alone, still in its namespace: what is stored when a response holding
+    #: several articles is loaded (each becomes its own record).
+    original: bytes = b""
 
 
 def _looks_namespaced(data: bytes) -> bool:
@@ -101,7 +104,10 @@ def bare(article: etree._Element, schemas: SchemaDirectory,
     # point into the file the user gave (start tags written over several lines aside).
     lead = "\n" * max((article.sourceline or 1) - 1, 0)
     head = f'<?xml version="1.0" encoding="UTF-8"?>{lead}{doctype}'.encode()
-    return Unwrapped(head + body, namespace, pid, identifier)
+    alone = copy.deepcopy(article)
+    etree.cleanup_namespaces(alone)
+    original = etree.tostring(alone, encoding="UTF-8", xml_declaration=True, with_tail=False)
+    return Unwrapped(head + body, namespace, pid, identifier, original)
 
 
 def unwrap(data: bytes, schemas: SchemaDirectory) -> list[Unwrapped] | None:
@@ -117,9 +123,10 @@ def unwrap(data: bytes, schemas: SchemaDirectory) -> list[Unwrapped] | None:
     if not is_oai_response(root):
         return None
     found = []
-    for record in root.iter(f"{{{OAI_NS}}}record"):
-        identifier = record.findtext(f"{{{OAI_NS}}}header/{{{OAI_NS}}}identifier")
+    for number, record in enumerate(root.iter(f"{{{OAI_NS}}}record"), start=1):
+        identifier = (record.findtext(f"{{{OAI_NS}}}header/{{{OAI_NS}}}identifier") or "").strip()
         for article in record.iterfind(f"{{{OAI_NS}}}metadata/*"):
             if is_namespaced_article(article):
-                found.append(bare(article, schemas, identifier))
+                # a header without an identifier (not valid OAI-PMH) is named by its place
+                found.append(bare(article, schemas, identifier or f"record-{number}"))
     return found

@@ -19,7 +19,7 @@ from lxml import etree
 from app.config import DEFAULT_SCHEMA_DIR
 from app.jats.columns import derive_columns
 from app.jats.messages import EXPLANATIONS, Problem, describe
-from app.jats.namespaced import unwrap
+from app.jats.namespaced import Unwrapped, unwrap
 from app.jats.parsing import DEFAULT_MAX_BYTES, Parsed, parse, size_problem, unknown_doctype
 from app.jats.schemas import (
     JATS_PUBLISHING_XSD,
@@ -30,7 +30,8 @@ from app.jats.schemas import (
 )
 
 __all__ = [
-    "DEFAULT_MAX_BYTES", "EXPLANATIONS", "Problem", "ValidationReport", "validate", "validate_file",
+    "DEFAULT_MAX_BYTES", "EXPLANATIONS", "Problem", "ValidationReport", "check_piece", "split",
+    "validate", "validate_file",
 ]
 
 NEWEST_DTD = "archiving-1.4/JATS-archivearticle1-4-mathml3.dtd"
@@ -167,7 +168,8 @@ def validate(data: bytes, *, filename: str | None = None,
                                                                  else "")
     return ValidationReport(False, False, filename=filename, errors=[Problem(
         "many-articles", f"This OAI-PMH response holds {len(reports)} JATS articles ({shown}); "
-        "give one article at a time here, or check them all with 'jats-oai validate'.")])
+        "give one article at a time here; the validation page, 'jats-oai validate', the deposit "
+        "API and 'jats-oai records load' take each of them.")])
 
 
 def validate_each(data: bytes, *, filename: str | None = None,
@@ -181,16 +183,34 @@ def validate_each(data: bytes, *, filename: str | None = None,
                                                           _defaults()[1]) is None else None
     if not pieces:  # an ordinary file, or a response with no JATS article in it
         return [_checked(data, filename=filename, schemas=schemas, max_bytes=max_bytes)]
-    reports = []
-    for piece in pieces:
-        name = f"{filename or 'input'}#{piece.identifier}" if piece.identifier else filename
-        report = _checked(piece.data, filename=name, schemas=schemas, max_bytes=max_bytes)
-        report.errors.insert(0, Problem(
-            "namespaced", f"The article is in the namespace {piece.namespace}; it was checked "
-            f"without it against the DTD {piece.public_id or 'its DOCTYPE names'}.",
-            severity="note"))
-        reports.append(report)
-    return reports
+    return [check_piece(piece, filename=filename, schemas=schemas, max_bytes=max_bytes)
+            for piece in pieces]
+
+
+def split(data: bytes, *, schemas: SchemaDirectory | None = None,
+          max_bytes: int | None = None) -> list[Unwrapped] | None:
+    """The articles of an OAI-PMH response holding more than one, not yet checked; None for
+    anything else (one article, or input too large to be parsed: checked as it is)."""
+    if schemas is None:
+        schemas = _defaults()[0]
+    if size_problem(len(data), max_bytes or _defaults()[1]) is not None:
+        return None
+    pieces = unwrap(bytes(data), schemas)
+    return pieces if pieces and len(pieces) > 1 else None
+
+
+def check_piece(piece: Unwrapped, *, filename: str | None,
+                schemas: SchemaDirectory | None = None,
+                max_bytes: int | None = None) -> ValidationReport:
+    """One article taken out of its namespace, reported as ``filename#identifier`` at its
+    lines in the file given."""
+    name = f"{filename or 'input'}#{piece.identifier}" if piece.identifier else filename
+    report = _checked(piece.data, filename=name, schemas=schemas, max_bytes=max_bytes)
+    report.errors.insert(0, Problem(
+        "namespaced", f"The article is in the namespace {piece.namespace}; it was checked "
+        f"without it against the DTD {piece.public_id or 'its DOCTYPE names'}.",
+        severity="note"))
+    return report
 
 
 def _checked(data: bytes, *, filename: str | None, schemas: SchemaDirectory | None,

@@ -15,7 +15,7 @@ from app.factory import services
 from app.store.base import Header
 from app.web.auth import token_required
 from app.web.blueprint import bp
-from app.web.deposit import DepositError, Outcome, deposit_new, replace, withdraw
+from app.web.deposit import DepositError, Outcome, deposit_each, deposit_new, replace, withdraw
 from app.web.uploads import UploadError, from_body, upload_limit
 
 
@@ -45,11 +45,39 @@ def _refused(exc: DepositError | UploadError) -> Any:
     return jsonify(body), exc.status
 
 
+def _each_json(done: list[tuple[str | None, Outcome | DepositError]]) -> Any:
+    """One entry per article of a saved OAI-PMH response: the record deposited, or why it
+    was refused. 201 when at least one was deposited, else the first refusal's status."""
+    articles = []
+    for oai_identifier, result in done:
+        if isinstance(result, Outcome):
+            entry = {"source_identifier": oai_identifier, "deposited": True,
+                     **_outcome_json(result)}
+        else:
+            entry = {"source_identifier": oai_identifier, "deposited": False,
+                     "error": result.message}
+            if result.report is not None:
+                entry["report"] = result.report.as_dict()
+        articles.append(entry)
+    deposited = sum(1 for _, r in done if isinstance(r, Outcome))
+    status = 201 if deposited else next(r.status for _, r in done
+                                        if isinstance(r, DepositError))
+    response = jsonify(deposited=deposited, refused=len(done) - deposited, articles=articles)
+    response.status_code = status
+    return response
+
+
 @bp.route("/api/articles", methods=["POST"])
 @token_required
 def api_deposit() -> Any:
+    """One article, or each article of a saved OAI-PMH response (GetRecord, ListRecords)."""
+    svc = services(current_app)
     try:
-        outcome = deposit_new(services(current_app), from_body(request, upload_limit()), g.api_user)
+        upload = from_body(request, upload_limit())
+        done = deposit_each(svc, upload, g.api_user)
+        if done is not None:
+            return _each_json(done)
+        outcome = deposit_new(svc, upload, g.api_user)
     except (UploadError, DepositError) as exc:
         return _refused(exc)
     response = jsonify(_outcome_json(outcome))

@@ -15,7 +15,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 
 from app.config import Settings
 from app.factory import Services, services
-from app.ingest import Prepared, commit, prepare, preview
+from app.ingest import Part, Prepared, check, commit, pieces, prepare, prepare_part, preview
 from app.store.base import Header, Store
 from app.web.auth import current_user, login_required
 from app.web.blueprint import bp
@@ -45,14 +45,19 @@ class Outcome:
     notes: tuple[str, ...] = ()
 
 
-def _prepare(settings: Settings, upload: Upload) -> Prepared:
-    """Validate and render, or raise :class:`DepositError` carrying the report."""
-    result = prepare(
-        upload.data, settings=settings, origin=DEPOSIT_ORIGIN, filename=upload.filename
-    )
+def _prepare(settings: Settings, upload: Upload, part: Part | None = None) -> Prepared:
+    """Validate and render (the file, or one article of it), or raise :class:`DepositError`
+    carrying the report."""
+    if part is None:
+        result = prepare(
+            upload.data, settings=settings, origin=DEPOSIT_ORIGIN, filename=upload.filename
+        )
+    else:
+        result = prepare_part(part, settings=settings, origin=DEPOSIT_ORIGIN)
     if isinstance(result, Prepared):
         return result
-    view = report_view(preview(result, settings), upload)
+    view = report_view(preview(result, settings), upload,
+                       part.identifier if part is not None else None)
     kinds = {p.kind for p in result.errors}
     if not result.report.usable:
         message = "The file was not accepted: it cannot be read as a JATS article."
@@ -76,9 +81,28 @@ def _commit(store: Store, prepared: Prepared, actor: str, *, created: bool) -> O
                    _notes(prepared))
 
 
-def deposit_new(svc: Services, upload: Upload, actor: str) -> Outcome:
-    """A new article; refused when a live record has the same identifier (use replace)."""
-    prepared = _prepare(svc.settings, upload)
+def deposit_each(svc: Services, upload: Upload,
+                 actor: str) -> list[tuple[str | None, Outcome | DepositError]] | None:
+    """Each article of a saved OAI-PMH response deposited on its own, as :func:`deposit_new`
+    would (each in its own transaction: a refused one writes nothing, and takes nothing
+    back from the others); None when the upload holds one article."""
+    found = pieces(upload.data, svc.settings)
+    if found is None:
+        return None
+    done: list[tuple[str | None, Outcome | DepositError]] = []
+    for piece in found:
+        part = check(piece, svc.settings, upload.filename)
+        try:
+            done.append((part.identifier, deposit_new(svc, upload, actor, part)))
+        except DepositError as exc:
+            done.append((part.identifier, exc))
+    return done
+
+
+def deposit_new(svc: Services, upload: Upload, actor: str, part: Part | None = None) -> Outcome:
+    """A new article (the upload, or one article of it); refused when a live record has the
+    same identifier (use replace)."""
+    prepared = _prepare(svc.settings, upload, part)
     identifier = prepared.draft.identifier
     existing = svc.store.header(identifier)
     if existing is not None and existing.deleted:

@@ -153,6 +153,8 @@ class ReportView:
     groups: tuple[ProblemGroup, ...]
     preview: Preview | None = None
     problems: tuple[Problem, ...] = field(default=(), repr=False)
+    #: The OAI identifier of an article taken out of a saved OAI-PMH response.
+    oai_identifier: str | None = None
 
     @property
     def error_count(self) -> int:
@@ -170,6 +172,7 @@ class ReportView:
             "error_count": self.error_count,
             "errors": [p.as_dict() for p in self.problems],
             "preview": self.preview.as_dict() if self.preview else None,
+            **({"oai_identifier": self.oai_identifier} if self.oai_identifier else {}),
         }
 
 
@@ -228,7 +231,8 @@ def preview_of(
 
 
 def build(
-    report: ValidationReport, data: bytes, *, filename: str | None, preview: Preview | None
+    report: ValidationReport, data: bytes, *, filename: str | None, preview: Preview | None,
+    oai_identifier: str | None = None,
 ) -> ReportView:
     """Group the validator's errors by kind, the kind of the first problem first."""
     lines = source_lines(data) if report.errors else []
@@ -255,5 +259,5 @@ def build(
         valid=bool(report.valid), usable=bool(report.usable), schema=report.schema,
         tag_set=report.tag_set, version=report.version,
         filename=filename, size=len(data), groups=groups, preview=preview,
-        problems=problems,
+        problems=problems, oai_identifier=oai_identifier,
     )

@@ -53,16 +53,30 @@ def _payloads(found: ingest.Preview) -> tuple[FormatPreview, ...]:
     return tuple(shown)
 
 
-def check(upload: Upload) -> ReportView:
-    """Validate with the same pipeline as ``records load`` and preview the metadata."""
+def check(upload: Upload) -> list[ReportView]:
+    """Validate with the same pipeline as ``records load`` and preview the metadata: one
+    report for a file, one per article of a saved OAI-PMH response."""
     settings = services(current_app).settings
-    reading = ingest.read(upload.data, settings=settings, filename=upload.filename)
-    return report_view(ingest.preview(reading, settings), upload)
+    return [report_view(ingest.preview(ingest.read_report(part.report, settings), settings),
+                        upload, part.identifier)
+            for part in ingest.parts(upload.data, settings=settings, filename=upload.filename)]
 
 
-def report_view(found: ingest.Preview, upload: Upload) -> ReportView:
-    """The page's report of a checked file (also shown when a deposit is refused)."""
-    return build(found.report, upload.data, filename=upload.filename, preview=_preview(found))
+def report_view(found: ingest.Preview, upload: Upload,
+                oai_identifier: str | None = None) -> ReportView:
+    """The page's report of a checked file or of one article of it (also shown when a
+    deposit is refused); line numbers and excerpts are those of the file given."""
+    filename = found.report.filename if oai_identifier else upload.filename
+    return build(found.report, upload.data, filename=filename, preview=_preview(found),
+                 oai_identifier=oai_identifier)
+
+
+def as_json(views: list[ReportView]) -> dict[str, Any]:
+    """One report as today for a file; for a response holding several articles, the verdict
+    on all of them and one report per article, each with its OAI identifier."""
+    if len(views) == 1:
+        return views[0].as_dict()
+    return {"valid": all(v.valid for v in views), "articles": [v.as_dict() for v in views]}
 
 
 @bp.route("/validate", methods=["GET", "POST"])
@@ -73,9 +87,11 @@ def validate_page() -> Any:
         upload = from_form(request, upload_limit(), allow_paste=True)
     except UploadError as exc:
         return render_template("validate.html", report=None, error=exc.message), exc.status
-    view = check(upload)
+    views = check(upload)
     pasted = upload.data.decode("utf-8", "replace") if upload.filename is None else ""
-    return render_template("validate.html", report=view, pasted=pasted)
+    if len(views) == 1:
+        return render_template("validate.html", report=views[0], pasted=pasted)
+    return render_template("validate.html", reports=views, pasted=pasted)
 
 
 @bp.route("/api/validate", methods=["POST"])
@@ -85,4 +101,4 @@ def validate_api() -> Any:
         upload = from_body(request, upload_limit())
     except UploadError as exc:
         return jsonify(error=exc.message), exc.status
-    return jsonify(check(upload).as_dict())
+    return jsonify(as_json(check(upload)))

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.web_support import CHROMIUM, CHROMIUM_ARGS, Web, web_app
+from app.cli import main as cli_main
+from tests.web_support import CHROMIUM, CHROMIUM_ARGS, EDITOR, Web, web_app
 
 if TYPE_CHECKING:  # imported in the fixture, after the check that Chromium is there
     from playwright.sync_api import Browser, Page
@@ -24,6 +25,17 @@ def web_settings() -> dict[str, object]:
 def web(tmp_path: Path, store_url: str, web_settings: dict[str, object]) -> Iterator[Web]:
     with web_app(tmp_path, store_url, **web_settings) as built:
         yield built
+
+
+@pytest.fixture
+def api_token(web: Web, monkeypatch: pytest.MonkeyPatch,
+              capsys: pytest.CaptureFixture[str]) -> str:
+    """An editor's API token made the way an administrator makes one: ``jats-oai users token``."""
+    monkeypatch.setenv("JATS_OAI_INSTANCE_DIR", str(web.settings.instance_dir))
+    monkeypatch.setenv("JATS_OAI_DATABASE_URL", web.settings.database_url)
+    capsys.readouterr()
+    assert cli_main(["users", "token", EDITOR]) == 0
+    return capsys.readouterr().out.strip()
 
 
 @pytest.fixture(scope="session")
