@@ -43,7 +43,7 @@ def test_the_page_shows_one_section_per_article(web: Web, harvested: Harvested,
     page = answer.get_data(as_text=True)
     assert html_problems(page) == []
     doc = html.document_fromstring(page)
-    assert "3 articles: 2 valid" in doc.xpath("string(//h2[@id='report-heading'])")
+    assert "3 articles, 2 valid" in doc.xpath("string(//h2[@id='report-heading'])")
     sections = doc.xpath("//section[@class='report']")
     assert len(sections) == 3
     for (oai, local, _), section in zip(harvested, sections, strict=True):
