@@ -8,7 +8,8 @@ come, then one line per script with its time and outcome. ``--full`` runs them a
 default sizes instead (tens of minutes to hours: 100,000-record collections, a store of a
 million records). Not run here: ``bench.corpus_report`` (it writes the corpus figures of
 docs/validation.md), ``bench.field_report`` (the field-level report of
-docs/crosswalks.md) and the helpers ``bench.generate`` and ``bench.yardstick``.
+docs/crosswalks.md) and the helpers ``bench.generate`` (records from ``tests/generator.py``)
+and ``bench.yardstick``.
 PostgreSQL is measured too when ``JATS_OAI_TEST_DATABASE_URL`` (store) or
 ``JATS_OAI_BENCH_DATABASE_URL`` (harvest) is set, as each script documents.
 """

@@ -16,7 +16,6 @@ Prints the executions per second and the coverage reached, as libFuzzer reports 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import platform
 import re
@@ -24,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from tests.fuzz_targets import TARGETS, schema_dir
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CRASH_DIR = REPO_ROOT / "tests" / "data" / "fuzz"
@@ -37,37 +38,6 @@ SEED_MESSAGES = (
     "Value \"x\" for attribute pub-id-type of article-id is not among the enumerated set",
     "Opening and ending tag mismatch: title line 3 and article-title",
 )
-
-
-def run_reader(data: bytes) -> None:
-    from app.jats.article import ArticleError, read_article
-    from app.jats.parsing import parse
-    from app.jats.schemas import schema_directory
-
-    parsed = parse(data, schema_directory(_schema_dir()))
-    if parsed.root is None:
-        return
-    with contextlib.suppress(ArticleError):
-        read_article(parsed.root)
-
-
-def run_messages(data: bytes) -> None:
-    from app.jats.messages import describe
-
-    text = data.decode("utf-8", errors="replace")
-    kind, message = describe(text, declared={"article", "front"}, newest={"article"},
-                             newest_attrs=set(), version="JATS 1.3")
-    if not isinstance(kind, str) or not isinstance(message, str):
-        raise TypeError(f"describe() returned {kind!r}, {message!r}")
-
-
-TARGETS = {"reader": run_reader, "messages": run_messages}
-
-
-def _schema_dir() -> Path:
-    from app.config import load_settings
-
-    return load_settings().schema_dir
 
 
 def _seed_corpus(target: str, folder: Path) -> None:
@@ -90,7 +60,7 @@ def fuzz_child(target: str, seconds: int, corpus: Path) -> None:
         import app.jats.messages  # noqa: F401
         import app.jats.parsing  # noqa: F401
     run = TARGETS[target]
-    _schema_dir()
+    schema_dir()
     atheris.Setup(
         [sys.argv[0], f"-max_total_time={seconds}", f"-artifact_prefix={CRASH_DIR}/{target}-",
          "-rss_limit_mb=1024", "-max_len=65536", "-print_final_stats=1", str(corpus)],

@@ -2,7 +2,7 @@
 
     python -m bench.harvest --records 10000 100000 [--database-url postgresql://...]
 
-For each size: generate a collection (bench/generate.py), load it with ``jats-oai records
+For each size: generate a collection (tests/generator.py), load it with ``jats-oai records
 load`` (kept under bench/data and reused by later runs; past ``--loaded`` records, the loaded
 collection is copied through the store interface under new identifiers, since loading runs
 at tens of records per second on a small machine), compact it once with ``jats-oai store
@@ -226,7 +226,7 @@ def prepare_collection(size: int, seed: int, loaded: int) -> tuple[Path, str]:
 
 def load_generated(size: int, seed: int) -> tuple[Path, str]:
     """Generate ``size`` records and load them with ``jats-oai records load``, once."""
-    from bench.generate import iter_records
+    from tests.generator import iter_records
 
     root = DATA_DIR / f"collection-{size}-seed{seed}"
     records = root / "records"

@@ -29,7 +29,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.generate import write_records
+from tests.generator import write_records
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PAGE_SIZE = 100

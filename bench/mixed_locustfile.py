@@ -15,7 +15,7 @@ import re
 
 from locust import HttpUser, between, task
 
-from bench.generate import iter_records
+from tests.generator import iter_records
 
 LOADED = int(os.environ.get("MIXED_LOADED", "500"))
 TOKEN = os.environ.get("MIXED_TOKEN", "")

@@ -3,7 +3,7 @@
     python -m bench.search [--records 100000] [--base 2000] [--repeat 30] [--database-url URL]
                            [--stores sqlite,postgres]
 
-``--base`` generated records (bench/generate.py: Russian and English titles, abstracts,
+``--base`` generated records (tests/generator.py: Russian and English titles, abstracts,
 keywords and references) are read once and their search documents copied under new
 identifiers up to ``--records``, indexed through the store in batches; then each kind of
 query (one Russian word in another form, one English word, two words, a word with a filter,
@@ -27,8 +27,8 @@ from lxml import etree
 from app.jats.article import read_article
 from app.store import open_store
 from app.store.search import SearchQuery, search_document
-from bench.generate import iter_records
 from bench.store import fresh
+from tests.generator import iter_records
 
 BATCH = 1000
 

@@ -2,7 +2,7 @@
 
     python -m bench.store [--records 100000] [--big 1000000] [--database-url postgresql://...]
 
-1. Load rate: ``records load`` of N generated records (bench/generate.py) into a fresh store,
+1. Load rate: ``records load`` of N generated records (tests/generator.py) into a fresh store,
    end to end (validation, reading, rendering every format in worker processes, storing), then
    the same load again (nothing changed: every file is skipped by its hash), and the store's
    own write rate (``put`` of records already prepared, one transaction each).
@@ -37,8 +37,8 @@ from app.factory import open_store
 from app.ingest import Prepared, prepare
 from app.oai.framing import RecordFramer
 from app.store.base import Header, RecordDraft, Store, Window
-from bench.generate import iter_records, write_records
 from bench.timing import median_ms
+from tests.generator import iter_records, write_records
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 

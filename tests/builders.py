@@ -1,6 +1,6 @@
 """Test data builders: valid, varied JATS records made on the spot, the same for the same seed.
 
-``bench/generate.py`` makes large realistic sets for the benchmarks; the tests need only a
+``tests/generator.py`` makes large realistic sets for the benchmarks; the tests need only a
 handful of distinct, valid records laid out as ``records/`` is, and keep their own builder.
 """
 

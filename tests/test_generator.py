@@ -1,4 +1,4 @@
-"""bench.generate: synthetic JATS for benchmarks must be valid, varied and reproducible.
+"""tests/generator.py: synthetic JATS for benchmarks and tests, valid, varied, reproducible.
 
 Benchmarks measure the service on these records, so a record the official schemas reject, or
 a generator that silently produces the same shape every time, would make the figures lie.
@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 
 from app.jats.validation import validate
-from bench.generate import iter_records, main
+from tests.generator import iter_records, write_records
 
 PUBLISHING_13_MATHML3 = (
     "-//NLM//DTD JATS (Z39.96) Journal Publishing DTD with MathML3 v1.3 20210610//EN"
@@ -141,25 +141,13 @@ def test_records_vary_the_way_real_collections_do(
     assert seen["cyrillic"] >= 60 and seen["english"] >= 60
 
 
-def test_command_writes_the_same_records_as_the_iterator(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main(["12", "--seed", "2", "--out", str(tmp_path)]) == 0
+def test_written_records_are_the_iterator_s(tmp_path: Path) -> None:
+    size, _, _ = write_records(12, 2, tmp_path)
     written = {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in tmp_path.rglob("*.xml")}
     assert written == dict(iter_records(12, seed=2))
-    assert "wrote 12 records" in capsys.readouterr().out
-
-
-def test_command_prints_usage(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as stop:
-        main(["--help"])
-    assert stop.value.code == 0
-    assert "usage: python -m bench.generate" in capsys.readouterr().out
+    assert size == sum(len(data) for data in written.values())
 
 
 def test_negative_count_is_refused() -> None:
     with pytest.raises(ValueError, match="0 or more"):
         next(iter_records(-1))
-    with pytest.raises(SystemExit) as stop:
-        main(["-5"])
-    assert stop.value.code == 2

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.jats.fetch import load_manifest
-from bench.first_run import clone_without_shared, make_run
+from tests.first_run import clone_without_shared, make_run
 from tests.server import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]

@@ -495,8 +495,9 @@ def test_the_seed_stays_in_the_history_set(records_dir: Path, settings: Settings
 
 
 def test_the_field_report_reads_fields_and_language_tags(records_dir: Path) -> None:
-    """bench/field_report.py counts a field once per record and every language tag it sees."""
-    from bench.field_report import fields_of
+    """The field report (bench/field_report.py) counts a field once per record and every
+    language tag it sees."""
+    from tests.field_paths import fields_of
 
     root, article = read(TRANSLITERATED)
     out = all_formats(root, article)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.fuzz import TARGETS
+from tests.fuzz_targets import TARGETS
 
 FUZZ_DATA = Path(__file__).resolve().parents[1] / "data" / "fuzz"
 CRASHES = sorted(FUZZ_DATA.glob("*-crash-*"))

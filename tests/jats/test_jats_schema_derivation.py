@@ -16,7 +16,7 @@ from lxml import etree
 
 from app.crosswalks import jats
 from app.jats.dtd_to_xsd import convert
-from bench.jats_format import EXPLAINED, corpus_files, verdict
+from tests.jats_verdicts import EXPLAINED, corpus_files, verdict
 
 NS = "urn:example:jats"
 TOY_DTD = """

@@ -35,7 +35,7 @@ FULL_TEXT = "jats-real/copernicus-gh-69-313-2014.xml"
 def _one_series(folder: Path) -> None:
     """250 generated articles of one journal, named as a series in ``journals.toml`` by the
     ISSNs they state (a series is identified by its ISSN, so the deployer names its slug)."""
-    from bench.generate import iter_records
+    from tests.generator import iter_records
 
     kept = 0
     issns: set[str] = set()
