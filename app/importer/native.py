@@ -2,11 +2,12 @@
 
 The richest thing OJS exports: per article, its publications (the current one is imported),
 each with titles, subtitles, abstracts, keywords per locale, authors with given and family
-names, affiliations, country, ORCID and biography per locale, licence and copyright,
-citations (the reference list), DOI, pages and the issue identification (volume, number,
-year) either on the publication or on the enclosing issue. Authors' e-mail addresses, which
-OJS exports but does not show readers, are left out of the public record. The export names
-no journal, so the series slug is given by the caller; it has no landing page either.
+names, affiliations (OJS 3.3/3.4's and 3.5's form), country, ORCID and biography per locale,
+licence and copyright, citations (the reference list), DOI, pages and the issue
+identification (volume, number, year) either on the publication or on the enclosing issue.
+Authors' e-mail addresses, which OJS exports but does not show readers, are left out of the
+public record. The export names no journal, so the series slug is given by the caller; it
+has no landing page either.
 """
 
 from __future__ import annotations
@@ -133,10 +134,26 @@ def _author(el: etree._Element, locale: str | None) -> Person:
     return Person(
         surname=pick("familyname"), given=pick("givenname"),
         orcid=orcid if orcid and "orcid.org/" in orcid else None,
-        affiliations=_localised(el, "affiliation"),
+        affiliations=_affiliations(el),
         country=_text(el.find(_q("country"))),
         bios=_localised(el, "biography"),
     )
+
+
+def _affiliations(author: etree._Element) -> list[Text]:
+    """Each affiliation in each of its languages. OJS up to 3.4 writes one
+    ``<affiliation locale="…">`` per language; 3.5 one ``<affiliation>`` per institution (a
+    ``<rorAffiliation>`` when it is registered with ROR) holding a ``<name locale="…">`` per
+    language."""
+    found = []
+    for el in author:
+        if el.tag not in (_q("affiliation"), _q("rorAffiliation")):
+            continue
+        if el.find(_q("name")) is not None:
+            found += _localised(el, "name")
+        elif value := _text(el):
+            found.append(Text(value, bcp47(el.get("locale"))))
+    return found
 
 
 def import_native(path: Path, into: Path, *, settings: Settings, series: str | None,

@@ -70,3 +70,25 @@ def test_the_command_line_names_the_refused_article_and_exits_1(tmp_path: Path) 
         env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1, done.stderr
     assert "article 5770 (line 74): refused: the publication has no title" in done.stdout
+
+
+EXPORT_35 = Path(__file__).parent / "data" / "ojs-native-3.5-articles.xml"
+
+
+def test_ojs_3_5_affiliations_are_read_in_each_language(
+        tmp_path: Path, import_settings: Settings) -> None:
+    """OJS 3.5 writes an author's affiliation as <affiliation> (or <rorAffiliation>) with a
+    <name locale="..."> per language, where 3.3 and 3.4 wrote <affiliation locale="...">."""
+    summary = import_native(EXPORT_35, tmp_path, settings=import_settings, series="history")
+    assert (summary.added, summary.refused) == (1, [])
+    target = tmp_path / "history/2025/v1-03/7300.xml"
+    assert validate_file(target).valid
+    contribs = etree.parse(str(target)).getroot().findall("front/article-meta/contrib-group/"
+                                                          "contrib")
+    assert [(a.get(XML_LANG), a.text) for a in contribs[0].findall("aff")] == [
+        ("en", "Belarusian State University"),
+        ("ru", "Белорусский государственный университет"),
+        ("en", "Goethe University Frankfurt"),
+    ]
+    assert [a.text for a in contribs[1].findall("aff")] == ["Charles University"]
+    assert contribs[0].findtext("name/surname") == "Иванова"
