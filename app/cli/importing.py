@@ -45,6 +45,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     every = sub.add_parser("all", help="refresh every series journals.toml gives an address")
     _into(every)
     every.add_argument("--dry-run", action="store_true", help="write nothing")
+    every.add_argument("--progress", action="store_true",
+                       help="show the progress bar even when stderr is not a terminal")
     every.set_defaults(func=_all)
     native = sub.add_parser("ojs-native", help="read an OJS 3 Native XML export")
     native.add_argument("file", type=Path, help="the export (issues or articles)")
@@ -114,23 +116,21 @@ def _all(args: argparse.Namespace) -> int:
         print(f"error: no series in {into / 'journals.toml'} has an oai.base_url",
               file=sys.stderr)
         return 2
-    bar = ProgressBar(len(series), sys.stderr, sys.stderr.isatty())
+    # One bar for every series, counting records: each series adds what its source says it
+    # holds (or each page as it comes), so the total grows as the harvests start.
+    bar = ProgressBar(0, sys.stderr, args.progress or sys.stderr.isatty(), rate=True,
+                      unit="records")
     rows: list[tuple[str, Summary | str]] = []
     for slug, oai in series.items():
-        seen = [0]
-
-        def counted(_identifier: str, slug: str = slug, seen: list[int] = seen) -> None:
-            seen[0] += 1
-            bar.step(f"{slug}: {seen[0]} records", n=0)
-
         harvest = Harvest(oai["base_url"], into, settings=settings, series=slug,
                           set_spec=oai.get("set"), prefix=oai.get("prefix", "auto"),
-                          dry_run=args.dry_run, on_record=counted)
+                          dry_run=args.dry_run,
+                          on_record=lambda _identifier, slug=slug: bar.step(slug),
+                          on_expected=bar.expect)
         try:
             rows.append((slug, harvest.run()))
         except HarvestFailed as exc:
             rows.append((slug, str(exc)))
-        bar.step(slug)
     bar.close()
     return _table(rows)
 

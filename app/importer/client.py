@@ -39,11 +39,15 @@ class HarvestFailed(RuntimeError):
 
 @dataclass(frozen=True)
 class Page:
-    """One ListRecords response: its records, the token to the next page, its responseDate."""
+    """One ListRecords response: its records, the token to the next page, its responseDate,
+    and, when the source says (``completeListSize``, ``cursor``), how long the whole list is
+    and how many records came before this page."""
 
     records: list[etree._Element]
     token: str | None
     response_date: str
+    size: int | None = None
+    cursor: int = 0
 
 
 def retry_after(value: str | None, default: float) -> float:
@@ -123,7 +127,7 @@ class PoliteSickle(Sickle):
             token_el = root.find(f".//{{{OAI}}}resumptionToken")
             token = (token_el.text or "").strip() if token_el is not None else ""
             date = (root.findtext(f"{{{OAI}}}responseDate") or "").strip()
-            yield Page(records, token or None, date)
+            yield Page(records, token or None, date, *_list_size(token_el))
             if not token:
                 return
             request = {"resumptionToken": token}
@@ -143,6 +147,22 @@ class PoliteSickle(Sickle):
         response = self.harvest(verb="Identify")
         _raise_oai_error(parse(response))
         return (parse(response).findtext(f".//{{{OAI}}}granularity") or "YYYY-MM-DD").strip()
+
+
+def _list_size(token: etree._Element | None) -> tuple[int | None, int]:
+    """A resumptionToken's ``completeListSize`` and ``cursor`` (both optional, OAI-PMH 2.0
+    section 3.5); a malformed one counts as not given."""
+    if token is None:
+        return None, 0
+    try:
+        size = int(token.get("completeListSize", ""))
+    except ValueError:
+        return None, 0
+    try:
+        cursor = int(token.get("cursor", "0"))
+    except ValueError:
+        cursor = 0
+    return size, cursor
 
 
 def parse(response: OAIResponse) -> etree._Element:

@@ -115,13 +115,17 @@ class Harvest:
                  series: str | None = None, set_spec: str | None = None, prefix: str = "auto",
                  from_date: str | None = None, dry_run: bool = False,
                  client: PoliteSickle | None = None,
-                 on_record: Callable[[str], None] | None = None) -> None:
+                 on_record: Callable[[str], None] | None = None,
+                 on_expected: Callable[[int], None] | None = None) -> None:
         self.base_url, self.into, self.settings = base_url, into, settings
         self.series = series or series_from_url(base_url)
         self.set_spec, self.wanted, self.from_date = set_spec, prefix, from_date
         self.dry_run = dry_run
         self.client = client or PoliteSickle(base_url)
         self.on_record = on_record or (lambda _identifier: None)
+        #: Told how many more records the harvest expects: the list's size from the first
+        #: page when the source gives it, else each page's records as it comes.
+        self.on_expected = on_expected or (lambda _count: None)
         #: What the page being read changed in the state (None: a record removed).
         self.changed: dict[str, dict[str, str] | None] = {}
 
@@ -167,7 +171,13 @@ class Harvest:
                 params["set"] = self.set_spec
             if pending.from_date:
                 params["from"] = pending.from_date
+        sized = False
         for page in self.client.pages(**params):
+            if not sized and page.size is not None:
+                self.on_expected(page.size - page.cursor)
+                sized = True
+            elif not sized:
+                self.on_expected(len(page.records))
             if not pending.started:
                 pending.started = page.response_date or now_utc()
             self.changed = {}

@@ -240,6 +240,35 @@ def test_import_all_refreshes_every_configured_series_with_a_summary_table(
     assert row.split() == ["history", "4", "0", "0", "0"]
 
 
+def test_import_all_shows_one_progress_bar_counting_records(
+        ojs: OjsOaiServer, tmp_path: Path) -> None:
+    into = tmp_path / "records"
+    into.mkdir()
+    (into / "journals.toml").write_text(
+        f'[history]\nname.en = "History"\noai.base_url = "{ojs.base_url}"\n', encoding="utf-8")
+    env = server_env(tmp_path / "instance", "", "http://127.0.0.1:5000")
+    done = subprocess.run(command("import", "all", "--into", str(into), "--progress"),
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    # the source's five records (one of them deleted), not its one series
+    assert "5/5 records" in done.stderr and "history" in done.stderr
+    assert "/1 " not in done.stderr  # not one step per series
+
+
+@pytest.mark.parametrize("page_size", [2, 100])
+def test_a_harvest_says_how_many_records_it_expects(
+        ojs: OjsOaiServer, tmp_path: Path, import_settings: Settings, page_size: int) -> None:
+    """From the first page's completeListSize (section 3.5) when the list takes several
+    pages; a list on one page has no resumptionToken, so its records are the count."""
+    ojs.page_size = page_size
+    expected: list[int] = []
+    seen: list[str] = []
+    summary = harvest(ojs, tmp_path, import_settings, on_expected=expected.append,
+                      on_record=seen.append)
+    assert expected == [len(seen)] == [5]  # four live records and a deleted one
+    assert summary.added == 4
+
+
 def test_a_file_the_harvest_did_not_write_is_never_overwritten(
         ojs: OjsOaiServer, tmp_path: Path, import_settings: Settings, records_dir: Path) -> None:
     """The seed, written by hand from the article page, has the path OJS's article 5763 gets."""
