@@ -41,7 +41,9 @@ from app.jats.upgrade import upgrade
 NS = "https://jats.nlm.nih.gov/ns/archiving/1.3/"
 ALI = "http://www.niso.org/schemas/ali/1.0/"
 XML = "http://www.w3.org/XML/1998/namespace"
-OASIS = "http://docs.oasis-open.org/ns/oasis-exchange/table"
+#: The namespace JATS 1.0 and later bind the OASIS table model to (JATS-oasis-namespace1-3.ent
+#: fixes xmlns:oasis to it); NLM 3.0's is brought forward by app/jats/upgrade.py.
+OASIS = "http://www.niso.org/standards/z39-96/ns/oasis-exchange/table"
 # Prefixes JATS DTDs bind through defaulted attributes; a record parsed without its DTD may
 # carry them unbound ("xlink:href" as a plain name), and they are bound here.
 KNOWN_PREFIXES = {"xlink": XLINK_NS, "mml": MML_NS, "ali": ALI, "xsi": XSI, "oasis": OASIS}
@@ -56,7 +58,7 @@ FILES = {NS: DRIVER, MML_NS: "mathml3.xsd", ALI: "ali.xsd", XLINK_NS: "xlink.xsd
          XML: "xml.xsd", OASIS: "oasis-exchange.xsd"}
 PREFIXES = {"mml": MML_NS, "ali": ALI, "xlink": XLINK_NS, "oasis": OASIS}
 SCHEMA_PATH = "/schemas/jats-archiving-ns-1.3/"
-DERIVATION = "2"  # bump when the derivation below changes, so cached copies are rebuilt
+DERIVATION = "3"  # bump when the derivation below changes, so cached copies are rebuilt
 
 _compiled: dict[Path, etree.XMLSchema] = {}
 _compiled_for: dict[Path | str, etree.XMLSchema] = {}
@@ -142,12 +144,15 @@ def derived_schema(schema_dir: Path) -> etree.XMLSchema:
 
 
 def to_namespace(article: etree._Element) -> etree._Element:
-    """A copy of the ``<article>`` with every JATS element in :data:`NS`; MathML, XLink and ALI
-    keep their own namespaces, and prefixes left unbound by a missing DTD are bound."""
+    """A copy of the ``<article>`` with every JATS element in :data:`NS`; MathML, XLink, ALI
+    and OASIS tables keep their own namespaces (under the prefixes the JATS DTDs fix, so the
+    article checked without its namespace meets them), and prefixes left unbound by a
+    missing DTD are bound."""
     source = copy.deepcopy(article)
     out = etree.Element(
         f"{{{NS}}}article",
-        nsmap={None: NS, "xlink": XLINK_NS, "mml": MML_NS, "ali": ALI, "xsi": XSI},
+        nsmap={None: NS, "xlink": XLINK_NS, "mml": MML_NS, "ali": ALI, "xsi": XSI,
+               "oasis": OASIS},
     )
     for name, value in source.attrib.items():
         out.set(_attribute_name(name), value)

@@ -19,7 +19,10 @@ A foreign-namespace attribute has one global declaration in XSD, while a DTD may
 differently per element (``xml:lang`` is NMTOKEN on some, CDATA on others): the global type is
 then the loosest of them. lxml gives a content model's names without their prefix, so a name
 is read as the element of the parent's own namespace when there is one, else as the one
-element of that local name. docs/validation.md lists where the two verdicts can differ.
+element of that local name; a name that one group lists several times (``table |
+oasis:table``: a DTD group never names one element twice) stands for as many of the
+elements of that local name, the parent's namespace first. docs/validation.md lists where the
+two verdicts can differ.
 """
 
 from __future__ import annotations
@@ -82,9 +85,15 @@ def convert(dtd: etree.DTD, namespace: str, prefixes: dict[str, str],
     for decl in elements:
         by_local[decl.name].append(decl.prefix)
 
-    def resolve(name: str, parent_prefix: str | None) -> str | None:
-        """The prefix of the element a content model names (see the module docstring)."""
+    def resolve(name: str, parent_prefix: str | None, nth: int = 0) -> str | None:
+        """The prefix of the element a content model names (see the module docstring);
+        ``nth``: how many times the same group named it before."""
         found = by_local.get(name, [])
+        ordered = sorted(found, key=lambda p: (p != parent_prefix, p is not None))
+        if nth:
+            if nth >= len(ordered):
+                raise ConversionError(f"a group names {name!r} more often than it is declared")
+            return ordered[nth]
         if parent_prefix in found:
             return parent_prefix
         if len(found) == 1:
@@ -113,12 +122,12 @@ def convert(dtd: etree.DTD, namespace: str, prefixes: dict[str, str],
             if names:
                 choice = etree.SubElement(ctype, _q("choice"), minOccurs="0",
                                           maxOccurs="unbounded")
-                for name in names:
+                for name, nth in _numbered(names):
                     etree.SubElement(choice, _q("element"),
-                                     ref=qname(resolve(name, decl.prefix), name, schema))
+                                     ref=qname(resolve(name, decl.prefix, nth), name, schema))
         elif decl.type == "element":
-            _particle(ctype, decl.content, lambda n, s=schema, p=decl.prefix:
-                      qname(resolve(n, p), n, s), top=True)
+            _particle(ctype, decl.content, lambda n, nth, s=schema, p=decl.prefix:
+                      qname(resolve(n, p, nth), n, s), top=True)
         elif decl.type == "any":
             seq = etree.SubElement(ctype, _q("sequence"))
             etree.SubElement(seq, _q("any"), minOccurs="0", maxOccurs="unbounded",
@@ -163,16 +172,27 @@ def _serialise(schema: _Schema, namespaces: dict[str | None, str]) -> bytes:
 
 
 def _names(content: etree._DTDElementContentDecl | None) -> list[str]:
-    """The element names of a mixed content model, in order, without repeats."""
+    """The element names of a mixed content model, in order; a name given twice stands for
+    two elements of that local name (``table | oasis:table``)."""
     out: list[str] = []
     stack = [content]
     while stack:
         node = stack.pop()
         if node is None:
             continue
-        if node.type == "element" and node.name not in out:
+        if node.type == "element":
             out.append(node.name)
         stack.extend([node.right, node.left])
+    return out
+
+
+def _numbered(names: list[str]) -> list[tuple[str, int]]:
+    """Each name with how many times the list gave it before."""
+    seen: dict[str, int] = defaultdict(int)
+    out = []
+    for name in names:
+        out.append((name, seen[name]))
+        seen[name] += 1
     return out
 
 
@@ -198,17 +218,20 @@ def _flatten(node: etree._DTDElementContentDecl, kind: str) -> list:
 
 
 def _particle(parent: etree._Element, node: etree._DTDElementContentDecl, ref,
-              top: bool = False) -> None:
+              top: bool = False, nth: int = 0) -> None:
     low, high = OCCURS[node.occur]
     if node.type == "element":
         if top:  # a complex type's content must be a model group
             parent = etree.SubElement(parent, _q("sequence"))
-        child = etree.SubElement(parent, _q("element"), ref=ref(node.name))
+        child = etree.SubElement(parent, _q("element"), ref=ref(node.name, nth))
     else:
         group = "sequence" if node.type == "seq" else "choice"
         child = etree.SubElement(parent, _q(group))
-        for item in _flatten(node, node.type):
-            _particle(child, item, ref)
+        items = _flatten(node, node.type)
+        # only a choice can name two elements of one local name; a sequence may repeat one
+        names = [i.name if i.type == "element" and node.type == "or" else "" for i in items]
+        for item, (name, count) in zip(items, _numbered(names), strict=True):
+            _particle(child, item, ref, nth=count if name else 0)
     if low is not None:
         child.set("minOccurs", low)
     if high is not None:

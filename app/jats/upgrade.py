@@ -15,6 +15,10 @@ older valid markup is not valid in 1.3 and has a one-to-one 1.3 form:
   and renamed its ``@citation-type`` to ``@publication-type``.
 - NLM 2.3 and 3.0 have ``access-date`` in a citation; JATS 1.0 replaced it by
   ``date-in-citation`` with ``@content-type="access-date"``.
+- NLM 3.0 binds the OASIS (CALS) table model to OASIS's namespace
+  ``http://docs.oasis-open.org/ns/oasis-exchange/table``; JATS 1.0 and later bind it to
+  ``http://www.niso.org/standards/z39-96/ns/oasis-exchange/table`` (JATS-oasis-namespace1.ent):
+  the ``oasis:`` elements move to that namespace, names and attributes unchanged.
 - JATS 1.1 and 1.2 articles were written with the ALI namespace without its final slash
   (``http://www.niso.org/schemas/ali/1.0``), while the JATS DTDs bind
   ``http://www.niso.org/schemas/ali/1.0/``: the elements move to the declared namespace.
@@ -32,6 +36,8 @@ from app.jats.text import local
 
 ALI = "http://www.niso.org/schemas/ali/1.0/"
 ALI_WITHOUT_SLASH = ALI.rstrip("/")
+OASIS_NLM = "http://docs.oasis-open.org/ns/oasis-exchange/table"
+OASIS_JATS = "http://www.niso.org/standards/z39-96/ns/oasis-exchange/table"
 PERMISSIONS = ("copyright-statement", "copyright-year", "copyright-holder", "license")
 JOURNAL_TITLES = ("journal-title", "journal-subtitle", "trans-title", "abbrev-journal-title")
 
@@ -67,10 +73,10 @@ def _license_paragraphs(root: etree._Element) -> bool:
     return changed
 
 
-def _ali_namespace(root: etree._Element) -> bool:
+def _move_namespace(root: etree._Element, old: str, new: str) -> bool:
     changed = False
-    for el in root.iter(f"{{{ALI_WITHOUT_SLASH}}}*"):
-        el.tag = f"{{{ALI}}}{etree.QName(el).localname}"
+    for el in root.iter(f"{{{old}}}*"):
+        el.tag = f"{{{new}}}{etree.QName(el).localname}"
         changed = True
     return changed
 
@@ -101,7 +107,9 @@ def upgrade(article: etree._Element) -> tuple[etree._Element, list[str]]:
         changes.append("access-date written as date-in-citation (JATS 1.0)")
     if _license_paragraphs(out):
         changes.append("licence paragraphs written as license-p (NLM 3.0)")
-    if _ali_namespace(out):
+    if _move_namespace(out, OASIS_NLM, OASIS_JATS):
+        changes.append(f"OASIS table elements moved to the namespace {OASIS_JATS} (JATS 1.0)")
+    if _move_namespace(out, ALI_WITHOUT_SLASH, ALI):
         changes.append(f"ALI elements moved to the namespace {ALI}")
     if changes:
         etree.cleanup_namespaces(out)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from app.jats.upgrade import ALI, upgrade
+from app.jats.upgrade import ALI, OASIS_JATS, upgrade
 
 NLM_23 = b"""<article xmlns:xlink="http://www.w3.org/1999/xlink"><front><journal-meta>
 <journal-id journal-id-type="nlm-ta">J</journal-id><journal-title>Journal</journal-title>
@@ -57,6 +57,19 @@ def test_ali_elements_move_to_the_namespace_the_dtd_declares() -> None:
     out, changes = upgrade(etree.fromstring(old))
     assert out.find(f".//{{{ALI}}}free_to_read") is not None
     assert changes == [f"ALI elements moved to the namespace {ALI}"]
+
+
+def test_nlm_oasis_tables_move_to_the_namespace_jats_declares() -> None:
+    """NLM 3.0 binds oasis: to OASIS's namespace, JATS 1.0 and later to NISO's."""
+    nlm = (b'<article xmlns:oasis="http://docs.oasis-open.org/ns/oasis-exchange/table"><body>'
+           b'<table-wrap><oasis:table frame="topbot"><oasis:tgroup cols="1"><oasis:tbody>'
+           b"<oasis:row><oasis:entry>1</oasis:entry></oasis:row></oasis:tbody></oasis:tgroup>"
+           b"</oasis:table></table-wrap></body></article>")
+    out, changes = upgrade(etree.fromstring(nlm))
+    table = out.find("body/table-wrap")[0]
+    assert table.tag == f"{{{OASIS_JATS}}}table" and table.get("frame") == "topbot"
+    assert {etree.QName(e).namespace for e in table.iter()} == {OASIS_JATS}
+    assert any("OASIS" in c for c in changes)
 
 
 def test_current_markup_and_the_original_are_left_alone() -> None:
