@@ -10,19 +10,25 @@ import pytest
 from app.cli import main
 
 SEED = Path("history/2023/04/5763.xml")
-# Valid NLM 3.0 Publishing whose OASIS table sits where JATS 1.3 no longer allows it.
-NOT_JATS_13 = "jats-real/copernicus-asr-12-23-2015.xml"
+MINIMAL_14 = Path(__file__).parents[1] / "data" / "minimal-jats-1.4-no-doctype.xml"
+
+
+def jats_14_only() -> bytes:
+    """A valid JATS 1.4 article using <content-language>, an element JATS 1.4 added: it
+    cannot be given as JATS 1.3 Archiving."""
+    return MINIMAL_14.read_bytes().replace(
+        b"<pub-date ", b"<content-language>en</content-language>\n      <pub-date ", 1)
 
 
 def test_status_lists_records_left_out_of_jats_with_the_reason(
-    tmp_path: Path, records_dir: Path, corpus_dir: Path, store_url: str,
+    tmp_path: Path, records_dir: Path, store_url: str,
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
     folder = tmp_path / "records"
     (folder / SEED.parent).mkdir(parents=True)
     shutil.copy(records_dir / SEED, folder / SEED)
     shutil.copy(records_dir / "journals.toml", folder / "journals.toml")
-    shutil.copy(corpus_dir / NOT_JATS_13, folder / "copernicus.xml")
+    (folder / "newer.xml").write_bytes(jats_14_only())
     monkeypatch.setenv("JATS_OAI_INSTANCE_DIR", str(tmp_path / "instance"))
     monkeypatch.setenv("JATS_OAI_DATABASE_URL", store_url)
     assert main(["records", "load", str(folder)]) == 0
@@ -34,5 +40,5 @@ def test_status_lists_records_left_out_of_jats_with_the_reason(
     assert lines[3].startswith("store: ")
     assert ": not given as jats: the article is not valid against the JATS 1.3 Archiving" \
         in lines[2]
-    assert "oasis-exchange/table}table" in lines[2]
+    assert "content-language" in lines[2]
     assert "history/5763" not in lines[2]
