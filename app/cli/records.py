@@ -523,8 +523,9 @@ def layout_path(root: Path, identifier: str, summary: dict[str, object] | None) 
 
 def export_store(store: Store, root: Path, source_root: Path | None = None) -> int:
     """Write every live record's source, byte for byte, where it was loaded from under
-    ``source_root`` (else where the records/ layout puts it), so that the folder loads back
-    to the same collection; returns how many were written."""
+    ``source_root`` (else where the records/ layout puts it, as for each article loaded from
+    a saved OAI-PMH response), so that the folder loads back to the same collection; returns
+    how many were written."""
     count = 0
     base = source_root.resolve() if source_root is not None else None
     for identifier, origin in store.iter_identifiers():
@@ -532,7 +533,8 @@ def export_store(store: Store, root: Path, source_root: Path | None = None) -> i
         if data is None:
             continue
         target = None
-        if origin and base is not None and Path(origin).is_relative_to(base):
+        # an article of a saved OAI-PMH response (path#identifier) is written on its own
+        if origin and "#" not in origin and base is not None and Path(origin).is_relative_to(base):
             relative = Path(origin).relative_to(base)
             target = export_path(root, relative.with_suffix("").as_posix())
         if target is None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import app.cli.records as records
-from app.cli.records import LoadReport, MassWithdrawal, load_folder
+from app.cli.records import LoadReport, MassWithdrawal, export_store, load_folder
 from app.config import Settings
 from app.store.base import Store
 from tests.builders import oai_response
@@ -123,3 +123,17 @@ def test_one_file_of_a_response_loads_alone(
     load(response_folder, store_settings, store)
     report = load(response_folder / "harvest.xml", store_settings, store)
     assert (report.unchanged, report.withdrawn) == (3, 0)
+
+
+def test_export_writes_each_article_on_its_own_and_loads_back(
+    response_folder: Path, harvested: Harvested, store_settings: Settings, store: Store,
+    tmp_path: Path,
+) -> None:
+    load(response_folder, store_settings, store)
+    out = tmp_path / "exported"
+    assert export_store(store, out, response_folder) == 8
+    for _, local, payload in harvested:
+        written = [p for p in out.rglob("*.xml") if p.read_bytes().endswith(payload)]
+        assert len(written) == 1 and "#" not in str(written[0]), local
+    again = load(out, store_settings, store)
+    assert (again.added, again.changed, again.rejected) == (0, 0, [])
