@@ -231,13 +231,14 @@ SAMPLE_FILES = (
     "records:history/2023/04/5763.xml",
     "corpus:jats-cyrillic/pensoft-mycokeys.1.2066.xml",
     "corpus:jats-real/copernicus-gh-69-313-2014.xml",
-    "corpus:jats-real/copernicus-asr-12-23-2015.xml",
+    "data:minimal-jats-1.4-no-doctype.xml",  # valid JATS 1.4: not given as jats (1.3)
     "corpus:jats-real/elife-00007.xml",
     "corpus:jats-real/elife-00133.xml",
     "corpus:jats-real/elife-00270.xml",
     "corpus:jats-real/elife-04493.xml",
     "corpus:jats-real/biorxiv-371435.xml",
 )
+TEST_DATA = Path(__file__).parent / "data"
 _prepared: dict[tuple[Path, Path], list[Prepared]] = {}
 
 
@@ -248,7 +249,8 @@ def sample_records(records_dir: Path, corpus_dir: Path, settings: Settings) -> l
         found = []
         for spec in SAMPLE_FILES:
             where, _, relative = spec.partition(":")
-            path = (records_dir if where == "records" else corpus_dir) / relative
+            folders = {"records": records_dir, "corpus": corpus_dir, "data": TEST_DATA}
+            path = folders[where] / relative
             result = prepare(path.read_bytes(), settings=settings, origin=None, filename=str(path))
             assert isinstance(result, Prepared), f"{path} was rejected: {result}"
             found.append(result)
