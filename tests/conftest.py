@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -19,6 +20,10 @@ from tests.factories import Clock
 from tests.oai_helpers import Repository, sample_records
 from tests.schema_mirror import lay_out_mirror, serve_folder
 from tests.server import RunningServer, start_server
+from tests.web_support import CHROMIUM, CHROMIUM_ARGS
+
+if TYPE_CHECKING:  # imported in the fixture, after the check that Chromium is there
+    from playwright.sync_api import Browser
 
 
 @pytest.fixture(scope="session")
@@ -151,3 +156,17 @@ def clock(store: Store) -> Clock:
     c = Clock()
     store.clock = c  # type: ignore[attr-defined]
     return c
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium (Debian's, or the one ``make test`` provisioned), for the whole run."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is missing ({CHROMIUM}): apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                      args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.web_support import CHROMIUM, CHROMIUM_ARGS, Web, web_app
+from tests.web_support import Web, web_app
 
-if TYPE_CHECKING:  # imported in the fixture, after the check that Chromium is there
+if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 
@@ -24,20 +24,6 @@ def web_settings() -> dict[str, object]:
 def web(tmp_path: Path, store_url: str, web_settings: dict[str, object]) -> Iterator[Web]:
     with web_app(tmp_path, store_url, **web_settings) as built:
         yield built
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """Headless Chromium (Debian's, or the one ``make test`` provisioned), for the whole run."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is missing ({CHROMIUM}): apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                      args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
