@@ -167,8 +167,8 @@ class Provider:
         plain = b"".join((head, body.opening, *body.records, closing))
         if body.pieces is None:
             return Reply(plain)
-        opening = deflate.small_piece(head + body.opening)
-        return Reply(plain, [opening, *body.pieces, deflate.small_piece(closing)])
+        opening = deflate.stored(head + body.opening)
+        return Reply(plain, [opening, *body.pieces, deflate.stored(closing)])
 
     # --- Identify (4.2) ----------------------------------------------------------------
     def _identify(self, request: OAIRequest, now: datetime, base_url: str) -> Iterator[bytes]:
