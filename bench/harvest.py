@@ -18,6 +18,15 @@ of the server's workers during a full harvest (it must not grow with the collect
 
 ``--harvest-stats`` instead serves the same store twice, with the harvest counters
 (``app/oai/harvest_log.py``) on and off, and harvests each in turn.
+
+``--compression`` instead serves the store once and harvests it in turn plain, gzip and
+deflate (the harvester inflates each page; ``oai_dc`` and ``jats``): records/s counted over
+the time spent waiting for answers (and, beside it, over the whole harvest, the client's
+inflating included), the server's own CPU time per harvest (user + system of its
+processes, from /proc, so the client's inflating does not count), as ratios to the plain
+harvest, and the bytes on the wire beside what compressing each whole page afresh at level 1
+would send. It also prints the
+MB/s of a plain ``jats`` harvest as a ratio to an ``oai_dc`` one.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -66,6 +76,10 @@ class Harvest:
     pages: list[float] = field(default_factory=list)
     first_token: str | None = None
     last_token: str | None = None
+    io_seconds: float = 0.0  # from each request to the last byte of its answer
+    wire_bytes: int = 0  # as sent, compressed or not
+    body_bytes: int = 0  # the pages as XML
+    afresh_bytes: int = 0  # the pages compressed whole at level 1 (when asked to compute it)
 
     @property
     def rate(self) -> float:
@@ -99,6 +113,47 @@ def raw_harvest(base_url: str, prefix: str = PREFIX) -> Harvest:
         if harvest.first_token is None:
             harvest.first_token = token
         harvest.last_token = token
+        query = f"verb=ListRecords&resumptionToken={quote(token, safe='')}"
+    harvest.seconds = time.perf_counter() - start
+    conn.close()
+    return harvest
+
+
+def encoded_harvest(
+    base_url: str, prefix: str, encoding: str | None, afresh: bool = False
+) -> Harvest:
+    """ListRecords over one keep-alive connection asking for ``encoding`` (None: no
+    Accept-Encoding), inflating each page as a harvester does; counts records and bytes.
+    ``io_seconds`` is the time spent waiting for answers, without the client's own work
+    (inflating, finding the token), which on this machine takes the server's cores.
+    ``afresh`` also compresses each page whole at level 1, for the byte count only."""
+    parts = urlsplit(base_url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+    headers = {"Accept-Encoding": encoding or "identity"}
+    query = f"verb=ListRecords&metadataPrefix={prefix}"
+    harvest = Harvest(records=0, seconds=0.0)
+    start = time.perf_counter()
+    while True:
+        t0 = time.perf_counter()
+        conn.request("GET", f"{parts.path}?{query}", headers=headers)
+        response = conn.getresponse()
+        raw = response.read()
+        harvest.io_seconds += time.perf_counter() - t0
+        if response.status != 200:
+            raise RuntimeError(f"HTTP {response.status} for {query}: {raw[:300]!r}")
+        sent = response.getheader("Content-Encoding")
+        if sent != encoding:
+            raise RuntimeError(f"asked for {encoding}, got Content-Encoding {sent}")
+        body = raw if sent is None else zlib.decompress(raw, 31 if sent == "gzip" else 15)
+        harvest.wire_bytes += len(raw)
+        harvest.body_bytes += len(body)
+        if afresh:
+            harvest.afresh_bytes += len(zlib.compress(body, 1))
+        harvest.records += len(_RECORD.findall(body))
+        match = _TOKEN.search(body)
+        if not match:
+            break
+        token = html.unescape(match.group(1).decode())
         query = f"verb=ListRecords&resumptionToken={quote(token, safe='')}"
     harvest.seconds = time.perf_counter() - start
     conn.close()
@@ -183,6 +238,18 @@ class RssSampler:
         peak = max(self.peak_kb.values()) / 1024
         start = max(self.start_kb.values()) / 1024
         return f"{peak:.0f} MB peak per worker (before the harvest: {start:.0f} MB)"
+
+
+def server_cpu_seconds(master_pid: int) -> float:
+    """User + system CPU time of a server's master and workers so far (/proc, clock ticks)."""
+    ticks = 0
+    for pid in [master_pid, *_children(master_pid)]:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 # --- data ----------------------------------------------------------------------------------------
@@ -390,6 +457,56 @@ def compare_counters(instance: Path, database_url: str, size: int, repeat: int) 
     report(size, "SQLite, harvest counters on and off", on, [off])
 
 
+ENCODINGS = (None, "gzip", "deflate")
+
+
+def compare_compression(instance: Path, database_url: str, size: int, repeat: int) -> None:
+    """One server, harvested in turn plain, gzip and deflate, in ``oai_dc`` and ``jats``."""
+    server = start_ours(instance, database_url)
+    runs: dict[tuple[str, str | None], list[tuple[Harvest, float]]] = {}
+    try:
+        for _ in range(repeat):
+            for prefix in (PREFIX, "jats"):
+                for encoding in ENCODINGS:
+                    before = server_cpu_seconds(server.process.pid)
+                    harvest = encoded_harvest(server.oai_url, prefix, encoding)
+                    cpu = server_cpu_seconds(server.process.pid) - before
+                    if harvest.records != size:
+                        raise SystemExit(f"{prefix} {encoding}: {harvest.records} records")
+                    runs.setdefault((prefix, encoding), []).append((harvest, cpu))
+        afresh = {p: encoded_harvest(server.oai_url, p, "gzip", afresh=True).afresh_bytes
+                  for p in (PREFIX, "jats")}
+    finally:
+        server.stop()
+    print(f"\n== {size} records, SQLite, compressed harvests (median of {repeat}) ==")
+    plain_mbs: dict[str, float] = {}
+    for prefix in (PREFIX, "jats"):
+        plain = runs[(prefix, None)]
+        plain_rate = statistics.median(h.records / h.io_seconds for h, _ in plain)
+        plain_wall = statistics.median(h.rate for h, _ in plain)
+        plain_cpu = sum(c for _, c in plain)
+        plain_mbs[prefix] = statistics.median(h.body_bytes / h.seconds for h, _ in plain) / 1e6
+        for encoding in ENCODINGS:
+            found = runs[(prefix, encoding)]
+            rate = statistics.median(h.records / h.io_seconds for h, _ in found)
+            wall = statistics.median(h.rate for h, _ in found)
+            cpu = sum(c for _, c in found)  # summed: /proc counts in 10 ms ticks
+            line = (
+                f"  {prefix:<7} {encoding or 'plain':<8} {rate:>9,.0f} records/s"
+                f" ({rate / plain_rate:.2f} x plain; with the client's inflating"
+                f" {wall:,.0f}, {wall / plain_wall:.2f} x), server CPU {cpu:.2f} s in all"
+                f" ({cpu / plain_cpu:.2f} x plain), {found[0][0].wire_bytes / 1e6:.1f} MB sent"
+            )
+            if encoding == "gzip":
+                line += f" (each page gzipped afresh at level 1: {afresh[prefix] / 1e6:.1f} MB)"
+            print(line, flush=True)
+    print(
+        f"  plain harvest MB/s: oai_dc {plain_mbs[PREFIX]:.1f}, jats {plain_mbs['jats']:.1f}"
+        f" (jats/oai_dc {plain_mbs['jats'] / plain_mbs[PREFIX]:.2f})",
+        flush=True,
+    )
+
+
 def start_yardstick(db_path: Path, instance: Path) -> RunningServer:
     port = free_port()
     env = dict(os.environ, YARDSTICK_DB=str(db_path), PYTHONPATH=str(REPO_ROOT))
@@ -498,6 +615,11 @@ def main(argv: list[str] | None = None) -> int:
         help="only compare our harvest rate with the harvest counters on and off",
     )
     parser.add_argument(
+        "--compression",
+        action="store_true",
+        help="only compare plain, gzip and deflate harvests (oai_dc and jats) of one server",
+    )
+    parser.add_argument(
         "--database-url",
         default=os.environ.get("JATS_OAI_BENCH_DATABASE_URL", ""),
         help="also serve each collection from PostgreSQL (a database is created per size)",
@@ -515,6 +637,9 @@ def main(argv: list[str] | None = None) -> int:
         compact(instance, database_url)
         if args.harvest_stats:
             compare_counters(instance, database_url, size, args.repeat)
+            continue
+        if args.compression:
+            compare_compression(instance, database_url, size, args.repeat)
             continue
         servers = {"jats-oai (SQLite)": start_ours(instance, database_url)}
         try:

@@ -159,11 +159,11 @@ def big_rows(n: int, payloads: list[bytes]) -> Iterator[tuple]:
 
 
 def framed(ident: str, stamp: int, deleted: bool, specs: str, payload: bytes | None) -> tuple:
-    """The ``framed_records`` row ``put`` would write: (prefix, fragment)."""
+    """The ``framed_records`` row ``put`` would write: (prefix, fragment, packed)."""
     header = Header(ident, datetime.fromtimestamp(stamp, UTC), deleted, tuple(specs.split()))
     if payload is None:
-        return "", FRAMER.deleted(header)
-    return "oai_dc", FRAMER.record(header, payload)
+        return "", *FRAMER.deleted(header)
+    return "oai_dc", *(FRAMER.record(header, payload, {}) or (None, None))
 
 
 def build_sqlite(url: str, n: int, payloads: list[bytes]) -> None:
@@ -187,11 +187,11 @@ def build_sqlite(url: str, n: int, payloads: list[bytes]) -> None:
             "INSERT INTO record_sets (identifier, spec, datestamp) VALUES (?, ?, ?)",
             [(ident, s, stamp) for s in specs.split()],
         )
-        prefix, fragment = framed(ident, stamp, deleted, specs, payload)
+        prefix, fragment, packed = framed(ident, stamp, deleted, specs, payload)
         conn.execute(
-            "INSERT INTO framed_records (prefix, datestamp, identifier, deleted, seq, fragment)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (prefix, stamp, ident, deleted, i, fragment),
+            "INSERT INTO framed_records (prefix, datestamp, identifier, deleted, seq, fragment,"
+            " packed) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (prefix, stamp, ident, deleted, i, fragment, packed),
         )
         if i % 100_000 == 0:
             conn.execute("COMMIT")
@@ -225,12 +225,12 @@ def build_postgres(url: str, n: int, payloads: list[bytes]) -> None:
                     for s in specs.split():
                         copy.write_row((ident, s, stamp))
             with cur.copy(
-                "COPY framed_records (prefix, datestamp, identifier, deleted, seq, fragment)"
-                " FROM STDIN"
+                "COPY framed_records (prefix, datestamp, identifier, deleted, seq, fragment,"
+                " packed) FROM STDIN"
             ) as copy:
                 for i, row in enumerate(big_rows(n, payloads), 1):
-                    prefix, fragment = framed(*row)
-                    copy.write_row((prefix, row[1], row[0], row[2], i, fragment))
+                    prefix, fragment, packed = framed(*row)
+                    copy.write_row((prefix, row[1], row[0], row[2], i, fragment, packed))
             cur.execute(
                 "UPDATE store_state SET seq = %s, last_datestamp = %s",
                 (n, BASE + n // PER_SECOND),

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -20,6 +21,10 @@ from tests.factories import Clock
 from tests.oai_helpers import Repository, sample_records
 from tests.schema_mirror import lay_out_mirror, serve_folder
 from tests.server import RunningServer, start_server
+from tests.web_support import CHROMIUM, CHROMIUM_ARGS
+
+if TYPE_CHECKING:  # imported in the fixture, after the check that Chromium is there
+    from playwright.sync_api import Browser
 
 
 @pytest.fixture(scope="session")
@@ -167,3 +172,17 @@ def harvested(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, str, 
         found.append((f"oai:elsewhere.example.org:{local}", local,
                       prepared.draft.formats["jats"]))
     return found
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium (Debian's, or the one ``make test`` provisioned), for the whole run."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is missing ({CHROMIUM}): apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                      args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -12,12 +12,13 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from app import identifiers
 from app.config import Settings
 from app.crosswalks.registry import MetadataFormat, formats
-from app.oai import framing, provenance, responses, tokens
+from app.oai import deflate, framing, provenance, responses, tokens
 from app.oai.request import (
     GET_RECORD,
     IDENTIFY,
@@ -56,16 +57,19 @@ class _Pager:
     position: Callable[[Any], tuple[datetime, str]]
     listable: Callable[[Any], bool]
     render: Callable[[list[Any]], list[bytes]]  # parts of the page, joined with the envelope
+    pack: Callable[[list[Any]], list[bytes] | None]  # the same parts packed, if stored so
 
     @classmethod
     def records(cls, provider: Provider) -> _Pager:
-        """ListRecords: the fragments framed at put time (app.oai.framing)."""
+        """ListRecords: the fragments framed at put time (app.oai.framing), packed too when
+        the answer is to be compressed."""
         id_prefix = provider.oai_identifier("")
         return cls(
-            fetch=provider.store.list_framed,
+            fetch=partial(provider.store.list_framed, packed=provider.packed),
             position=lambda row: (datetime.fromtimestamp(row[0], UTC), row[1]),
             listable=lambda row: framing.sound(row[3]),
             render=lambda rows: framing.page_of_fragments(rows, id_prefix),
+            pack=lambda rows: framing.packed_page(rows, id_prefix),
         )
 
     @classmethod
@@ -78,16 +82,41 @@ class _Pager:
             position=lambda row: (row[0].datestamp, row[0].identifier),
             listable=lambda row: True,
             render=lambda rows: [responses.page_of_headers(rows, id_prefix)],
+            pack=lambda rows: None,
         )
+
+
+@dataclass(frozen=True)
+class _Listed:
+    """A list verb's element: its opening, the records (plain, and packed when asked and
+    stored so), and what closes it (the resumptionToken and the closing tag)."""
+
+    opening: bytes
+    records: list[bytes]
+    pieces: list[bytes] | None
+    closing: bytes
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A whole response: its bytes, and the same bytes as pieces of one deflate stream
+    (app.oai.deflate) when the answer was asked for packed and the page was stored so."""
+
+    body: bytes
+    pieces: list[bytes] | None = None
 
 
 @dataclass
 class Provider:
-    """One OAI-PMH repository: the store, the settings and a clock (tests inject their own)."""
+    """One OAI-PMH repository: the store, the settings and a clock (tests inject their own).
+
+    ``packed``: the answer is to be compressed, so a ListRecords page also comes as the
+    packed pieces stored at put time (:class:`Reply`)."""
 
     store: HarvestStore
     settings: Settings
     clock: Callable[[], datetime] = utc_now
+    packed: bool = False
 
     @property
     def page_size(self) -> int:
@@ -101,6 +130,10 @@ class Provider:
         return identifiers.oai_identifier(self.settings.repository_identifier, local)
 
     def respond(self, pairs: list[tuple[str, str]], base_url: str) -> bytes:
+        """The whole response to one request, joined once (see :meth:`reply`)."""
+        return self.reply(pairs, base_url).body
+
+    def reply(self, pairs: list[tuple[str, str]], base_url: str) -> Reply:
         """The whole response to one request, joined once.
 
         A page of 100 records is a few hundred kilobytes: one buffer, sent in one write with
@@ -122,13 +155,20 @@ class Provider:
             body = handler(request, now, base_url)
         except OAIException as exc:
             echo = {"verb": request.verb, **request.args} if exc.echo and request else {}
-            return (
+            return Reply(
                 responses.head(now, base_url, echo)
                 + responses.errors((e.code, e.message) for e in exc.errors)
                 + responses.tail()
             )
-        echo = {"verb": request.verb, **request.args}
-        return b"".join((responses.head(now, base_url, echo), *body, responses.tail()))
+        head = responses.head(now, base_url, {"verb": request.verb, **request.args})
+        if not isinstance(body, _Listed):
+            return Reply(b"".join((head, *body, responses.tail())))
+        closing = body.closing + responses.tail()
+        plain = b"".join((head, body.opening, *body.records, closing))
+        if body.pieces is None:
+            return Reply(plain)
+        opening = deflate.stored(head + body.opening)
+        return Reply(plain, [opening, *body.pieces, deflate.stored(closing)])
 
     # --- Identify (4.2) ----------------------------------------------------------------
     def _identify(self, request: OAIRequest, now: datetime, base_url: str) -> Iterator[bytes]:
@@ -234,7 +274,7 @@ class Provider:
         return body()
 
     # --- ListIdentifiers (4.3) and ListRecords (4.5) -----------------------------------
-    def _list(self, request: OAIRequest, now: datetime, base_url: str) -> Iterator[bytes]:
+    def _list(self, request: OAIRequest, now: datetime, base_url: str) -> _Listed:
         token = request.resumption_token
         if token is not None:
             state = self._resume(request.verb, token, now)
@@ -287,7 +327,8 @@ class Provider:
                 "", cursor=cursor, complete_list_size=size or 0, expires=None
             )
         element = request.verb.encode()
-        return iter((b"<" + element + b">\n", *page, tail, b"</" + element + b">\n"))
+        pieces = pager.pack(rows) if self.packed else None
+        return _Listed(b"<" + element + b">\n", page, pieces, tail + b"</" + element + b">\n")
 
     def _more_from(self, pager: _Pager, window: Window, row: Any) -> bool:
         """Whether a record the next page can send comes at or after ``row``.

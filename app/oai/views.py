@@ -3,7 +3,10 @@
 A response body is joined once, envelope and records (a page of 100 records is a few
 hundred kilobytes; memory is bounded by the page size, not the list), and sent in one write
 with its Content-Length: no per-record chunks, no second page-sized copy in the WSGI server.
-Compressed answers (gzip, deflate) are streamed through zlib.
+A compressed ListRecords page (gzip, or HTTP deflate: the zlib format) is assembled from the
+fragments' packed pieces stored at put time (app/oai/deflate.py), with its Content-Length
+too; other compressed answers (small: Identify, GetRecord, ListIdentifiers pages) are
+streamed through zlib.
 
 A harvest is thousands of GET requests in a row, and Flask's per-request machinery
 (request context, session, URL map) costs a good part of a page. So GET ``/oai`` is
@@ -36,7 +39,7 @@ from werkzeug.wsgi import get_current_url
 
 from app.config import Settings
 from app.factory import services
-from app.oai import harvest_log, responses
+from app.oai import deflate, harvest_log, responses
 from app.oai.provider import Provider, utc_now
 from app.oai.ratelimit import RateLimiter
 from app.store.base import StoreUnavailable
@@ -159,18 +162,23 @@ def _answer(
             iter((f"Too many requests; retry in {seconds} s.\n".encode(),)),
         )
     settings = svc.settings
-    provider = Provider(svc.harvest, settings, state.clock)
+    encoding = choose_encoding(accept_encoding)
+    provider = Provider(svc.harvest, settings, state.clock, packed=encoding is not None)
     base = public_base_url(settings) or base_url
     try:
-        body = provider.respond(pairs, base)
+        reply = provider.reply(pairs, base)
     except StoreUnavailable:
         return unavailable(base, state.clock())
+    body = reply.body
     headers = [
         ("Content-Type", CONTENT_TYPE),
         ("Vary", "Accept-Encoding"),
         ("Cache-Control", "no-store"),
     ]
-    encoding = choose_encoding(accept_encoding)
+    if encoding and reply.pieces is not None:
+        packed = deflate.wrap(encoding, reply.pieces, body)
+        headers += [("Content-Encoding", encoding), ("Content-Length", str(len(packed)))]
+        return Answer("200 OK", headers, iter((packed,)), body)
     if encoding:
         headers.append(("Content-Encoding", encoding))
         return Answer("200 OK", headers, compress(body, encoding), body)

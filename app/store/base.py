@@ -19,6 +19,7 @@ from app.store.records import RecordStore
 from app.store.types import (
     AuditEntry,
     Change,
+    Framed,
     FramedRow,
     Framer,
     Header,
@@ -37,6 +38,7 @@ __all__ = [
     "AuditEntry",
     "CatalogueStore",
     "Change",
+    "Framed",
     "FramedRow",
     "Framer",
     "HarvestStore",

@@ -48,12 +48,17 @@ class HarvestStore(ABC):
 
     @abstractmethod
     def list_framed(
-        self, window: Window, after: tuple[datetime, str] | None, limit: int
+        self,
+        window: Window,
+        after: tuple[datetime, str] | None,
+        limit: int,
+        packed: bool = False,
     ) -> list[FramedRow]:
         """One ListRecords page as the fragments the framer built at put time.
 
         The same records, in the same order, as ``list_page`` with payloads; ``window.prefix``
-        must be set. An index range, whatever the depth of the page.
+        must be set. An index range, whatever the depth of the page. With ``packed``, each
+        row also carries its packed fragment (for a compressed answer); else None there.
         """
 
     @abstractmethod

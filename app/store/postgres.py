@@ -141,7 +141,7 @@ class PostgresStore(SqlStore):
             yield db
 
     def _framed_set_range(
-        self, window: Window, after: tuple[datetime, str] | None, limit: int
+        self, window: Window, after: tuple[datetime, str] | None, limit: int, packed: bool
     ) -> tuple[str, list[Any]]:
         """The same page as SQLite's, with the lookup written as a LATERAL subquery.
 
@@ -154,8 +154,9 @@ class PostgresStore(SqlStore):
         """
         where, params = self._framed_where(window, after, "k")
         return (
-            "SELECT k.datestamp, k.identifier, f.deleted, f.fragment FROM record_sets k"
-            " CROSS JOIN LATERAL (SELECT g.deleted, g.fragment FROM framed_records g"
+            "SELECT k.datestamp, k.identifier, f.deleted, f.fragment,"
+            f" {'f.packed' if packed else 'NULL'} FROM record_sets k"
+            " CROSS JOIN LATERAL (SELECT g.deleted, g.fragment, g.packed FROM framed_records g"
             " WHERE g.prefix IN (?, '') AND g.datestamp = k.datestamp"
             " AND g.identifier = k.identifier AND g.seq <= ? OFFSET 0) f"
             f" WHERE k.spec = ?{where} ORDER BY k.datestamp, k.identifier LIMIT ?",

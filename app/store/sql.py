@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import time
 from abc import abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -66,22 +66,33 @@ def from_epoch(seconds: int) -> datetime:
     return datetime.fromtimestamp(int(seconds), UTC)
 
 
+def _packed_column(packed: bool) -> str:
+    """The packed fragment when a page asks for it; else nothing read (NULL)."""
+    return "f.packed" if packed else "NULL"
+
+
 def _header(identifier: str, datestamp: int, deleted: Any, set_specs: str) -> Header:
     return Header(identifier, from_epoch(datestamp), bool(deleted), tuple(set_specs.split()))
 
 
 def _framed_rows(
-    framer: Framer, header: Header, seq: int, formats: Iterable[tuple[str, bytes]]
+    framer: Framer,
+    header: Header,
+    seq: int,
+    formats: Iterable[tuple[str, bytes]],
+    summary: Mapping[str, object],
 ) -> list[tuple]:
     """The ``framed_records`` rows of a record: one per format of a live record, one under
-    the prefix ``''`` for a deleted record (listed in every format)."""
+    the prefix ``''`` for a deleted record (listed in every format). The framer gets the
+    record's summary too, and takes from it what a fragment shows."""
     stamp = to_epoch(header.datestamp)
     if header.deleted:
-        return [("", stamp, header.identifier, True, seq, framer.deleted(header))]
-    return [
-        (prefix, stamp, header.identifier, False, seq, framer.record(header, bytes(payload)))
-        for prefix, payload in formats
-    ]
+        return [("", stamp, header.identifier, True, seq, *framer.deleted(header))]
+    rows = []
+    for prefix, payload in formats:
+        framed = framer.record(header, bytes(payload), summary)
+        rows.append((prefix, stamp, header.identifier, False, seq, *(framed or (None, None))))
+    return rows
 
 
 class SqlStore(Store):
@@ -208,7 +219,8 @@ class SqlStore(Store):
             if row is not None:
                 db.execute("DELETE FROM framed_records WHERE identifier = ?", (draft.identifier,))
             self._insert_framed(
-                db, _framed_rows(framer, header, seq, sorted(draft.formats.items()))
+                db,
+                _framed_rows(framer, header, seq, sorted(draft.formats.items()), draft.summary),
             )
             self._index(db, draft)
             self._log(db, draft.identifier, action, actor, stamp, draft.content_hash)
@@ -288,10 +300,15 @@ class SqlStore(Store):
             (first, last),
         ).fetchall():
             payloads.setdefault(identifier, []).append((prefix, bytes(payload)))
+        summaries = dict(db.execute(
+            "SELECT identifier, summary FROM records WHERE identifier >= ? AND identifier <= ?",
+            (first, last),
+        ).fetchall())
         rows: list[tuple] = []
         for identifier, stamp, deleted, set_specs, seq in batch:
             header = _header(identifier, stamp, deleted, set_specs)
-            rows += _framed_rows(framer, header, seq, payloads.get(identifier, []))
+            summary = json.loads(summaries.get(identifier) or "{}")
+            rows += _framed_rows(framer, header, seq, payloads.get(identifier, []), summary)
         self._insert_framed(db, rows)
 
     @staticmethod
@@ -300,7 +317,7 @@ class SqlStore(Store):
         if rows:
             db.executemany(
                 "INSERT INTO framed_records (prefix, datestamp, identifier, deleted, seq,"
-                " fragment) VALUES (?, ?, ?, ?, ?, ?)",
+                " fragment, packed) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
 
@@ -344,7 +361,7 @@ class SqlStore(Store):
             )
             header = _header(identifier, stamp, True, row[3])
             db.execute("DELETE FROM framed_records WHERE identifier = ?", (identifier,))
-            self._insert_framed(db, _framed_rows(framer, header, seq, ()))
+            self._insert_framed(db, _framed_rows(framer, header, seq, (), {}))
             search_index.index_for(self.dialect).remove(db, identifier)
             self._log(db, identifier, "withdraw", actor, stamp, row[2])
         return header
@@ -499,7 +516,11 @@ class SqlStore(Store):
         return where, params
 
     def _framed_queries(
-        self, window: Window, after: tuple[datetime, str] | None, limit: int
+        self,
+        window: Window,
+        after: tuple[datetime, str] | None,
+        limit: int,
+        packed: bool = False,
     ) -> list[tuple[str, list[Any]]]:
         """The queries of one framed page: one index range within a set; otherwise two
         ranges of the table's own key, the live records in the format and then the deleted
@@ -509,19 +530,20 @@ class SqlStore(Store):
         if window.prefix is None:
             raise ValueError("a framed page needs the window's metadata format")
         if window.set_spec is not None:
-            return [self._framed_set_range(window, after, limit)]
+            return [self._framed_set_range(window, after, limit, packed)]
         return [
-            self._framed_range(window.prefix, window, after, limit),
-            self._framed_range("", window, after, limit),
+            self._framed_range(window.prefix, window, after, limit, packed),
+            self._framed_range("", window, after, limit, packed),
         ]
 
     def _framed_set_range(
-        self, window: Window, after: tuple[datetime, str] | None, limit: int
+        self, window: Window, after: tuple[datetime, str] | None, limit: int, packed: bool
     ) -> tuple[str, list[Any]]:
         """A page within a set: the ``record_sets`` range, one key lookup per record."""
         where, params = self._framed_where(window, after, "k")
         return (
-            "SELECT k.datestamp, k.identifier, f.deleted, f.fragment FROM record_sets k"
+            "SELECT k.datestamp, k.identifier, f.deleted, f.fragment,"
+            f" {_packed_column(packed)} FROM record_sets k"
             " JOIN framed_records f ON f.prefix IN (?, '')"
             " AND f.datestamp = k.datestamp AND f.identifier = k.identifier"
             f" WHERE k.spec = ?{where} AND f.seq <= ?"
@@ -535,20 +557,26 @@ class SqlStore(Store):
         window: Window,
         after: tuple[datetime, str] | None,
         limit: int,
+        packed: bool,
         upto: tuple[int, str] | None = None,
     ) -> tuple[str, list[Any]]:
         where, params = self._framed_where(window, after, "f", upto)
         return (
-            "SELECT f.datestamp, f.identifier, f.deleted, f.fragment FROM framed_records f"
+            f"SELECT f.datestamp, f.identifier, f.deleted, f.fragment, {_packed_column(packed)}"
+            " FROM framed_records f"
             f" WHERE f.prefix = ?{where} AND f.seq <= ?"
             " ORDER BY f.datestamp, f.identifier LIMIT ?",
             [prefix, *params, window.max_seq, limit],
         )
 
     def list_framed(
-        self, window: Window, after: tuple[datetime, str] | None, limit: int
+        self,
+        window: Window,
+        after: tuple[datetime, str] | None,
+        limit: int,
+        packed: bool = False,
     ) -> list[FramedRow]:
-        queries = self._framed_queries(window, after, limit)
+        queries = self._framed_queries(window, after, limit, packed)
         with self._connection() as db:
             rows = db.execute(*queries[0]).fetchall()
             if len(queries) == 1 or not self._deleted_within(db, window.max_seq):
@@ -556,7 +584,9 @@ class SqlStore(Store):
             # Deleted records (prefix '') are a range of their own, merged in. A full page
             # ends at its last live record: deleted ones after it belong to later pages.
             upto = (rows[-1][0], rows[-1][1]) if len(rows) == limit else None
-            gone = db.execute(*self._framed_range("", window, after, limit, upto)).fetchall()
+            gone = db.execute(
+                *self._framed_range("", window, after, limit, packed, upto)
+            ).fetchall()
         if gone:
             rows = sorted(rows + gone, key=lambda r: (r[0], r[1]))[:limit]
         return rows

@@ -122,25 +122,34 @@ class Window:
     max_seq: int
 
 
+#: What a framer builds for one record in one format: the fragment, and the same bytes
+#: packed (compressed) the way the protocol side assembles compressed pages from.
+Framed = tuple[bytes, bytes]
+
+
 class Framer(Protocol):
     """Builds the bytes a harvest sends for one record in one format, once, at put time.
 
     The protocol side supplies it (the store never looks inside what it returns), so a harvest
-    page is a concatenation of stored fragments. ``version`` names the framing: a store
-    opened with a framer of another version rebuilds every fragment.
+    page is a concatenation of stored fragments, plain or packed. ``version`` names the
+    framing: a store opened with a framer of another version rebuilds every fragment.
     """
 
     version: str
 
-    def record(self, header: Header, payload: bytes) -> bytes | None:
-        """The fragment of a live record; None when the payload cannot be sent."""
+    def record(
+        self, header: Header, payload: bytes, summary: Mapping[str, object]
+    ) -> Framed | None:
+        """The fragment of a live record, given the record's summary (what the framer takes
+        from it is its own business); None when the payload cannot be sent."""
         ...
 
-    def deleted(self, header: Header) -> bytes:
+    def deleted(self, header: Header) -> Framed:
         """The fragment of a deleted record (listed in every format)."""
         ...
 
 
 #: One row of a framed harvest page: (datestamp in UTC Unix seconds, identifier, deleted (truthy),
-#: fragment or None when the record's payload could not be framed).
-FramedRow = tuple[int, str, bool, bytes | None]
+#: fragment or None when the record's payload could not be framed, the packed fragment when
+#: the page was asked for packed, else None).
+FramedRow = tuple[int, str, bool, bytes | None, bytes | None]

@@ -341,7 +341,7 @@ def test_a_full_load_renders_again_after_public_url_changes(
         assert new_url in payloads(store, identifier) and old_url not in payloads(store, identifier)
     for prefix in store.formats_of("history/5763"):
         w = Window(prefix, None, None, None, store.current_seq())
-        fragments = {ident: bytes(f) for _, ident, _, f in store.list_framed(w, None, 100)}
+        fragments = {ident: bytes(f) for _, ident, _, f, _ in store.list_framed(w, None, 100)}
         assert set(fragments) == set(after)
         assert store.payload("history/5763", prefix) in fragments["history/5763"]
         assert all(old_url not in f for f in fragments.values())

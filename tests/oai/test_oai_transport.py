@@ -78,7 +78,8 @@ def _without_response_date(body: bytes) -> bytes:
 def test_responses_are_xml_sent_in_one_write_or_streamed_compressed(repo: Repository) -> None:
     """Section 3.1.2.1: text/xml in UTF-8. A response is decided whole before its first byte
     and bounded by the page size, so a plain one is sent in one write with its exact
-    Content-Length; a compressed one is streamed through zlib as it is compressed."""
+    Content-Length, and so is a compressed ListRecords page (assembled from the packed
+    fragments); another compressed answer is streamed through zlib as it is compressed."""
     response = repo.app.test_client().get(QUERY, buffered=False)
     try:
         assert response.headers["Content-Type"] == "text/xml; charset=utf-8"
@@ -88,13 +89,21 @@ def test_responses_are_xml_sent_in_one_write_or_streamed_compressed(repo: Reposi
     assert int(response.headers["Content-Length"]) == len(body)
     assert body.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
     validate_response(body, repo.settings.schema_dir)
-    packed = repo.app.test_client().get(QUERY, headers={"Accept-Encoding": "gzip"}, buffered=False)
+    client = repo.app.test_client()
+    packed = client.get(QUERY, headers={"Accept-Encoding": "gzip"}, buffered=False)
     try:
-        assert packed.is_streamed and "Content-Length" not in packed.headers
-        unpacked = gzip.decompress(b"".join(packed.response))
-        assert _without_response_date(unpacked) == _without_response_date(body)
+        sent = b"".join(packed.response)
+        assert int(packed.headers["Content-Length"]) == len(sent)
+        assert _without_response_date(gzip.decompress(sent)) == _without_response_date(body)
     finally:
         packed.close()
+    identify = client.get("/oai?verb=Identify", headers={"Accept-Encoding": "gzip"},
+                          buffered=False)
+    try:
+        assert identify.is_streamed and "Content-Length" not in identify.headers
+        assert b"<Identify>" in gzip.decompress(b"".join(identify.response))
+    finally:
+        identify.close()
 
 
 def test_oai_errors_are_http_200(repo: Repository) -> None:

@@ -144,7 +144,7 @@ def rendered(d: RecordDraft, **formats: bytes) -> RecordDraft:
 
 def framed(store: Store, identifier: str, prefix: str = "oai_dc") -> list[tuple[int, bytes]]:
     rows = store.list_framed(window(store, prefix), None, 100)
-    return [(stamp, bytes(fragment)) for stamp, ident, _, fragment in rows if ident == identifier]
+    return [(stamp, bytes(f)) for stamp, ident, _, f, _ in rows if ident == identifier]
 
 
 def test_a_new_rendering_of_the_same_source_gets_a_new_datestamp(
@@ -377,7 +377,7 @@ def test_a_harvest_neither_skips_nor_repeats_while_records_change(
 
 
 def framed_ids(store: Store, w: Window) -> list[tuple[str, bool]]:
-    return [(ident, bool(deleted)) for _, ident, deleted, _ in store.list_framed(w, None, 100)]
+    return [(ident, bool(deleted)) for _, ident, deleted, _, _ in store.list_framed(w, None, 100)]
 
 
 def test_a_deletion_after_a_harvest_without_any_shows_in_the_next_one(
@@ -424,7 +424,7 @@ def test_framed_pages_interleave_deleted_and_live_records_in_key_order(
         after = None
         while True:
             rows = store.list_framed(w, after, size)
-            seen += [(ident, bool(deleted)) for _, ident, deleted, _ in rows]
+            seen += [(ident, bool(deleted)) for _, ident, deleted, _, _ in rows]
             if len(rows) < size:
                 break
             after = (at(rows[-1][0]), rows[-1][1])

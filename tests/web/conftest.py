@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from app.cli import main as cli_main
-from tests.web_support import CHROMIUM, CHROMIUM_ARGS, EDITOR, Web, web_app
+from tests.web_support import EDITOR, Web, web_app
 
-if TYPE_CHECKING:  # imported in the fixture, after the check that Chromium is there
+if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 
@@ -36,20 +36,6 @@ def api_token(web: Web, monkeypatch: pytest.MonkeyPatch,
     capsys.readouterr()
     assert cli_main(["users", "token", EDITOR]) == 0
     return capsys.readouterr().out.strip()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """Headless Chromium (Debian's, or the one ``make test`` provisioned), for the whole run."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is missing ({CHROMIUM}): apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                      args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -1,0 +1,9 @@
+-- Compressed harvests without compressing per request.
+--
+-- framed_records.packed holds each fragment also as the protocol side packed it at put time
+-- (a piece of a deflate stream), so a compressed ListRecords page is assembled from stored
+-- pieces. Already compressed, it is stored EXTERNAL: TOAST does not try to compress it again.
+-- The framing that fills it has a new version, so stores rebuild their fragments.
+
+ALTER TABLE framed_records ADD COLUMN packed BYTEA;
+ALTER TABLE framed_records ALTER COLUMN packed SET STORAGE EXTERNAL;
