@@ -166,6 +166,9 @@ class PostgresStore(SqlStore):
         assert db.state is not None, "only inside _writer()"
         return db.state
 
+    def _note_state(self, db: _Db, state: tuple[int, int]) -> None:  # type: ignore[override]
+        db.state = state
+
     def explain_page(
         self,
         window: Window,
