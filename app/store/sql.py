@@ -481,6 +481,21 @@ class SqlStore(Store):
             ).fetchall()
         return [Change(identifier, a, who, from_epoch(at), h) for a, who, at, h in rows]
 
+    def entered(self, identifiers: Sequence[str]) -> dict[str, datetime]:
+        found: dict[str, datetime] = {}
+        unique = sorted(set(identifiers))
+        with self._connection() as db:
+            for start in range(0, len(unique), 500):
+                chunk = unique[start:start + 500]
+                found.update(
+                    (i, from_epoch(at)) for i, at in db.execute(
+                        "SELECT identifier, MIN(at) FROM changes WHERE identifier IN"
+                        f" ({', '.join('?' for _ in chunk)}) GROUP BY identifier",
+                        chunk,
+                    ).fetchall()
+                )
+        return found
+
     def old_source(self, identifier: str, content_hash: str) -> bytes | None:
         value = self._value(
             "SELECT source FROM versions WHERE identifier = ? AND content_hash = ?"

@@ -31,7 +31,8 @@ def jats_oai() -> list[str]:
 
 def start_load(folder: Path, env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [*jats_oai(), "records", "load", str(folder), "--verbose", "--jobs", "1"],
+        [*jats_oai(), "records", "load", str(folder), "--verbose", "--jobs", "1",
+         "--batch-size", "2"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
