@@ -140,6 +140,13 @@ class PostgresStore(SqlStore):
             db.state = (int(seq), int(last))
             yield db
 
+    @contextmanager
+    def _batch_writer(self) -> Iterator[_Db]:
+        """Pipeline mode: a batch's writes go without a round trip each (a read in between,
+        such as a record met twice, still waits for its answer)."""
+        with self._writer() as db, db.conn.pipeline():
+            yield db
+
     def _framed_set_range(
         self, window: Window, after: tuple[datetime, str] | None, limit: int
     ) -> tuple[str, list[Any]]:

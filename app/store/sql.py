@@ -139,6 +139,11 @@ class SqlStore(Store):
     def _writer(self) -> AbstractContextManager[Db]:
         """A connection inside a transaction holding the ``store_state`` row lock."""
 
+    def _batch_writer(self) -> AbstractContextManager[Db]:
+        """:meth:`_writer` for a batch of records, which reads nothing after its first query:
+        a dialect with round trips may send its statements without waiting for each."""
+        return self._writer()
+
     def _locked_state(self, db: Db) -> tuple[int, int]:
         row = db.execute("SELECT seq, last_datestamp FROM store_state WHERE id = 1").fetchone()
         seq, last = row
@@ -195,7 +200,7 @@ class SqlStore(Store):
             return [r for r in results if r is not None]
         framer = self._framer()
         todo.sort(key=lambda n: items[n].draft.identifier)
-        with self._writer() as db:
+        with self._batch_writer() as db:
             rows = self._rows([items[n].draft.identifier for n in todo], db)
             written: set[str] = set()
             framed: dict[str, list[tuple]] = {}
