@@ -91,8 +91,8 @@ def _positive(text: str) -> int:
     return value
 
 
-#: A load that writes this many records suggests compacting the store (docs/store.md).
-COMPACT_HINT_AFTER = 1000
+#: After a load that writes this many records the store settles itself (docs/store.md).
+SETTLE_AFTER = 1000
 
 
 @dataclass
@@ -292,6 +292,8 @@ def load_folder(
         report.withdrawn += 1
         if verbose:
             out.write(f"withdrawn {identifier} {origin}\n")
+    if report.added + report.changed + report.withdrawn >= SETTLE_AFTER:
+        store.settle()
     note_run(settings.instance_dir, "load", "refused" if report.rejected else "ok",
              report.line())
     return report
@@ -408,11 +410,6 @@ def _load(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(f"{_shown(root.resolve())}: {report.line()}")
-    if report.added + report.changed >= COMPACT_HINT_AFTER:
-        print(
-            f"{report.added + report.changed} records written: stop the server and run "
-            "'jats-oai store compact' so that harvests read them in order"
-        )
     return 1 if report.rejected else 0
 
 

@@ -216,6 +216,19 @@ class PostgresStore(SqlStore):
                 )
         return [m.version for m in todo]
 
+    #: The tables a load writes, which :meth:`settle` vacuums and analyses.
+    SETTLED = ("records", "record_formats", "record_sets", "framed_records", "changes")
+
+    def settle(self) -> None:
+        """``VACUUM (ANALYZE)`` of the tables a load wrote, with the server running (it
+        takes no lock that stops reads or writes): fresh statistics for the planner, and every
+        new row's visibility settled once, so the first harvests do not each pay for it (hint
+        bits, index-only counts). The load wrote each batch's fragments in key order."""
+        with _reachable(), psycopg.connect(
+            self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS
+        ) as conn:
+            conn.execute(f"VACUUM (ANALYZE) {', '.join(self.SETTLED)}")
+
     def compact(self) -> dict[str, int]:
         """Rewrite the harvest table in key order (CLUSTER) and refresh the statistics.
 
