@@ -15,7 +15,7 @@ import hashlib
 import logging
 import time
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -357,22 +357,38 @@ def commit(store: Store, prepared: Prepared, *, actor: str) -> PutResult:
 def store_draft(
     store: Store, draft: RecordDraft, sets: tuple[SetInfo, ...], *, actor: str
 ) -> PutResult:
-    """Sets first, so every membership of a stored record has a name and a description.
+    """One record: :func:`store_drafts` of a batch of one."""
+    return store_drafts(store, [(draft, sets)], actor=actor)[0]
+
+
+def store_drafts(
+    store: Store, batch: Sequence[tuple[RecordDraft, tuple[SetInfo, ...]]], *, actor: str
+) -> list[PutResult]:
+    """Store records in one transaction (``put_many``), their sets' names first, so every
+    membership of a stored record has a name and a description.
 
     A format with a ``date_entered`` hook (MARC 008/00-05) is stamped with the date the record
     entered this catalogue: the store's first datestamp of the record, or today for a new one;
-    it is set here, where the store is known.
+    it is set here, where the store is known (one query for the whole batch).
     """
-    for info in sets:
+    for info in {info.spec: info for _, sets in batch for info in sets}.values():
         store.put_set(info)
-    stamped = {p: f.date_entered for p, f in formats().items()
-               if f.date_entered is not None and p in draft.formats}
+    drafts = [draft for draft, _ in batch]
+    hooks = {p: f.date_entered for p, f in formats().items() if f.date_entered is not None}
+    stamped = [d for d in drafts if any(p in d.formats for p in hooks)]
     if stamped:
-        first = min((c.at for c in store.history(draft.identifier)), default=None)
+        firsts = store.entered([d.identifier for d in stamped])
         clock = getattr(store, "clock", time.time)  # the clock the store stamps records by
-        entered = first or dt.datetime.fromtimestamp(clock(), dt.UTC)
-        day = entered.astimezone(dt.UTC).date()
-        dated = {p: stamp(draft.formats[p], day) for p, stamp in stamped.items()}
-        if any(dated[p] != draft.formats[p] for p in dated):
-            draft = replace(draft, formats={**draft.formats, **dated})
-    return store.put(draft, actor=actor)
+        today = dt.datetime.fromtimestamp(clock(), dt.UTC)
+        drafts = [_date_entered(d, hooks, firsts.get(d.identifier) or today) for d in drafts]
+    return store.put_many(drafts, actor=actor)
+
+
+def _date_entered(
+    draft: RecordDraft, hooks: Mapping[str, Callable[[bytes, dt.date], bytes]], entered: dt.datetime
+) -> RecordDraft:
+    day = entered.astimezone(dt.UTC).date()
+    dated = {p: stamp(draft.formats[p], day) for p, stamp in hooks.items() if p in draft.formats}
+    if any(dated[p] != draft.formats[p] for p in dated):
+        return replace(draft, formats={**draft.formats, **dated})
+    return draft

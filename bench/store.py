@@ -4,8 +4,10 @@
 
 1. Load rate: ``records load`` of N generated records (tests/generator.py) into a fresh store,
    end to end (validation, reading, rendering every format in worker processes, storing), then
-   the same load again (nothing changed: every file is skipped by its hash), and the store's
-   own write rate (``put`` of records already prepared, one transaction each).
+   the same load again (nothing changed: every file is skipped by its hash), the speed of an
+   oai_dc harvest read from the store right after the load and after ``store compact``, and
+   the store's own write rate (records already prepared: ``put``, one transaction each, and
+   ``put_many`` in the load's batches).
 2. Keyset paging: a store of ``--big`` records built with bulk inserts of pre-rendered
    payloads and their framed ``<record>`` fragments (real oai_dc payloads of generated
    records; every 100th record deleted), then the latency of the first page and of a page
@@ -31,7 +33,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from app.cli.records import load_folder
+from app.cli.records import BATCH_SIZE, load_folder
 from app.config import Settings, load_settings
 from app.factory import open_store
 from app.ingest import Prepared, prepare
@@ -106,26 +108,55 @@ def bench_load(kind: str, n: int, settings: Settings, workdir: Path, pg: str | N
         again = time.perf_counter() - started
         assert report.unchanged == n, report.line()
         print(f"  load {n:,} new records: {first:.1f} s = {n / first:,.0f} records/s "
-              f"(validate + read + render 4 formats + store); {cpu:.0f} CPU s of this "
-              f"process and its workers = {n / cpu:,.0f} records per CPU second")
+              f"(validate + read + render every format + store, batches of {BATCH_SIZE}); "
+              f"{cpu:.0f} CPU s of this process and its workers = {n / cpu:,.0f} records per "
+              "CPU second")
         print(f"  load again, nothing changed: {again:.1f} s = {n / again:,.0f} files/s")
+        loaded = harvest_rate(store)
+        store.compact()
+        compacted = harvest_rate(store)
+        print(f"  in-store oai_dc harvest (pages of {PAGE}, medians of 5 walks): right after "
+              f"the load {loaded[0]:,.0f} records per CPU second of this process, "
+              f"{loaded[1]:,.0f}/s; after 'store compact' {compacted[0]:,.0f} per CPU "
+              f"second, {compacted[1]:,.0f}/s ({loaded[0] / compacted[0]:.2f} x and "
+              f"{loaded[1] / compacted[1]:.2f} x)")
     finally:
         store.close()
         drop()
     drafts = prepared_drafts(settings, min(n, 2000))
-    url, drop = fresh(kind, workdir, pg, "put")
-    store = open_store(url)
-    try:
-        started, cpu = time.perf_counter(), cpu_seconds()
-        for d in drafts:
-            store.put(d, actor="bench")
-        seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
-        print(f"  store.put of {len(drafts):,} prepared records (one transaction each): "
-              f"{len(drafts) / seconds:,.0f} records/s ({cpu / len(drafts) * 1000:.2f} ms of "
-              "client CPU each)")
-    finally:
-        store.close()
-        drop()
+    for label, batch in (("store.put (one transaction each)", 1),
+                         (f"store.put_many (batches of {BATCH_SIZE})", BATCH_SIZE)):
+        url, drop = fresh(kind, workdir, pg, "put")
+        store = open_store(url)
+        try:
+            started, cpu = time.perf_counter(), cpu_seconds()
+            for i in range(0, len(drafts), batch):
+                store.put_many(drafts[i:i + batch], actor="bench")
+            seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+            print(f"  {label} of {len(drafts):,} prepared records: "
+                  f"{len(drafts) / seconds:,.0f} records/s ({cpu / len(drafts) * 1000:.2f} ms "
+                  "of client CPU each)")
+        finally:
+            store.close()
+            drop()
+
+
+def harvest_rate(store: Store, walks: int = 5) -> tuple[float, float]:
+    """Records per CPU second (this process: the database engine runs in it for SQLite) of a
+    whole oai_dc list read page by page from the store, the framed fragments a ListRecords
+    response concatenates; median of ``walks``. CPU time, since the wall clock of a shared
+    machine says more about the neighbours than about the file's layout; and per second of
+    wall clock (PostgreSQL works in its own processes)."""
+    window = Window("oai_dc", None, None, None, store.current_seq())
+    cpu, wall = [], []
+    for _ in range(walks):
+        started, clock, total, after = time.process_time(), time.perf_counter(), 0, None
+        while rows := store.list_framed(window, after, PAGE):
+            total += len(rows)
+            after = (datetime.fromtimestamp(rows[-1][0], UTC), rows[-1][1])
+        cpu.append(total / max(time.process_time() - started, 1e-6))
+        wall.append(total / (time.perf_counter() - clock))
+    return statistics.median(cpu), statistics.median(wall)
 
 
 def cpu_seconds() -> float:

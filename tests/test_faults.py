@@ -55,7 +55,8 @@ def cli_env(tmp_path: Path, store_url: str) -> dict[str, str]:
 def test_a_load_killed_mid_write_leaves_a_sound_store(tmp_path: Path,
                                                       cli_env: dict[str, str]) -> None:
     folder = _folder(tmp_path / "records", 40, seed=21)
-    load = subprocess.Popen(command("records", "load", str(folder), "--verbose", "--jobs", "1"),
+    load = subprocess.Popen(command("records", "load", str(folder), "--verbose", "--jobs", "1",
+                                    "--batch-size", "5"),
                             env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             text=True)
     assert load.stdout is not None

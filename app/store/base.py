@@ -64,3 +64,7 @@ class Store(RecordStore, HarvestStore, AccountStore, CatalogueStore):
     def compact(self) -> dict[str, int]:
         """Rewrite the storage so each harvest range lies together (after a bulk load or
         months of changes); a maintenance step that may lock the store. Returns sizes."""
+
+    def settle(self) -> None:  # noqa: B027 - optional hook
+        """After a bulk write, bring the database's own bookkeeping up to date with the
+        server running (readers and writers go on): no manual step keeps harvests fast."""

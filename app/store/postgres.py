@@ -140,6 +140,13 @@ class PostgresStore(SqlStore):
             db.state = (int(seq), int(last))
             yield db
 
+    @contextmanager
+    def _batch_writer(self) -> Iterator[_Db]:
+        """Pipeline mode: a batch's writes go without a round trip each (a read in between,
+        such as a record met twice, still waits for its answer)."""
+        with self._writer() as db, db.conn.pipeline():
+            yield db
+
     def _framed_set_range(
         self, window: Window, after: tuple[datetime, str] | None, limit: int, packed: bool
     ) -> tuple[str, list[Any]]:
@@ -166,6 +173,9 @@ class PostgresStore(SqlStore):
     def _locked_state(self, db: _Db) -> tuple[int, int]:  # type: ignore[override]
         assert db.state is not None, "only inside _writer()"
         return db.state
+
+    def _note_state(self, db: _Db, state: tuple[int, int]) -> None:  # type: ignore[override]
+        db.state = state
 
     def explain_page(
         self,
@@ -206,6 +216,19 @@ class PostgresStore(SqlStore):
                     (m.version, m.name, m.checksum, _now()),
                 )
         return [m.version for m in todo]
+
+    #: The tables a load writes, which :meth:`settle` vacuums and analyses.
+    SETTLED = ("records", "record_formats", "record_sets", "framed_records", "changes")
+
+    def settle(self) -> None:
+        """``VACUUM (ANALYZE)`` of the tables a load wrote, with the server running (it
+        takes no lock that stops reads or writes): fresh statistics for the planner, and every
+        new row's visibility settled once, so the first harvests do not each pay for it (hint
+        bits, index-only counts). The load wrote each batch's fragments in key order."""
+        with _reachable(), psycopg.connect(
+            self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS
+        ) as conn:
+            conn.execute(f"VACUUM (ANALYZE) {', '.join(self.SETTLED)}")
 
     def compact(self) -> dict[str, int]:
         """Rewrite the harvest table in key order (CLUSTER) and refresh the statistics.

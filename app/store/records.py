@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 
 from app.store.types import Change, Header, PutResult, RecordDraft, SetInfo
 
@@ -27,8 +28,18 @@ class RecordStore(ABC):
         """
 
     def put_many(self, drafts: Sequence[RecordDraft], *, actor: str) -> list[PutResult]:
-        """Put several records; each is its own transaction, so an interrupted batch is safe."""
+        """Put several records, each exactly as :meth:`put` would, in one transaction: an
+        interrupted batch leaves none of them written (the default puts them one by one)."""
         return [self.put(d, actor=actor) for d in drafts]
+
+    def entered(self, identifiers: Sequence[str]) -> dict[str, datetime]:
+        """When each known record first entered the store (its first history line)."""
+        found = {}
+        for identifier in identifiers:
+            times = [c.at for c in self.history(identifier)]
+            if times:
+                found[identifier] = min(times)
+        return found
 
     @abstractmethod
     def withdraw(self, identifier: str, *, actor: str) -> Header | None:

@@ -24,6 +24,7 @@ import time
 from abc import abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -95,6 +96,42 @@ def _framed_rows(
     return rows
 
 
+@dataclass(frozen=True)
+class _Item:
+    """A draft with what the store compares it by: its sets, formats digest and summary."""
+
+    draft: RecordDraft
+    set_specs: str
+    digest: str
+    summary: str
+
+    @classmethod
+    def of(cls, draft: RecordDraft) -> _Item:
+        bad = [s for s in draft.sets if not s or any(c.isspace() for c in s)]
+        if bad or not draft.identifier:
+            raise ValueError(f"unusable identifier or setSpec in {draft.identifier!r}: {bad}")
+        return cls(
+            draft,
+            " ".join(sorted(set(draft.sets))),
+            formats_digest(draft.formats),
+            json.dumps(draft.summary, ensure_ascii=False),
+        )
+
+    def unchanged(self, row: Any) -> bool:
+        """Same source, sets and rendered formats; a NULL digest (stored before it was kept)
+        is unknown, hence changed."""
+        return (
+            row is not None
+            and not row[1]
+            and row[2] == self.draft.content_hash
+            and row[3] == self.set_specs
+            and row[5] == self.digest
+        )
+
+    def header(self, datestamp: int) -> Header:
+        return _header(self.draft.identifier, datestamp, False, self.set_specs)
+
+
 class SqlStore(Store):
     """Store logic shared by SQLite and PostgreSQL."""
 
@@ -113,6 +150,11 @@ class SqlStore(Store):
     def _writer(self) -> AbstractContextManager[Db]:
         """A connection inside a transaction holding the ``store_state`` row lock."""
 
+    def _batch_writer(self) -> AbstractContextManager[Db]:
+        """:meth:`_writer` for a batch of records, which reads nothing after its first query:
+        a dialect with round trips may send its statements without waiting for each."""
+        return self._writer()
+
     def _locked_state(self, db: Db) -> tuple[int, int]:
         row = db.execute("SELECT seq, last_datestamp FROM store_state WHERE id = 1").fetchone()
         seq, last = row
@@ -125,106 +167,150 @@ class SqlStore(Store):
         db.execute(
             "UPDATE store_state SET seq = ?, last_datestamp = ? WHERE id = 1", (seq + 1, stamp)
         )
+        self._note_state(db, (seq + 1, stamp))
         return seq + 1, stamp
+
+    def _note_state(self, db: Db, state: tuple[int, int]) -> None:
+        """Remember the state a transaction has written, for a dialect that reads it once per
+        transaction (a batch takes many changes in one)."""
 
     # --- records -------------------------------------------------------------------------
     _ROW = (
         "SELECT datestamp, deleted, content_hash, set_specs, origin, formats_digest, summary"
         " FROM records"
     )
-
-    @staticmethod
-    def _unchanged(row: Any, draft: RecordDraft, set_specs: str, digest: str) -> bool:
-        """Same source, sets and rendered formats; a NULL digest (stored before it was kept)
-        is unknown, hence changed."""
-        return (
-            row is not None
-            and not row[1]
-            and row[2] == draft.content_hash
-            and row[3] == set_specs
-            and row[5] == digest
-        )
+    #: :attr:`_ROW` led by the identifier, for reading a batch's rows at once.
+    _ROW_ID = "SELECT identifier, " + _ROW[len("SELECT "):]
 
     def put(self, draft: RecordDraft, *, actor: str) -> PutResult:
-        bad = [s for s in draft.sets if not s or any(c.isspace() for c in s)]
-        if bad or not draft.identifier:
-            raise ValueError(f"unusable identifier or setSpec in {draft.identifier!r}: {bad}")
-        framer = self._framer()
-        set_specs = " ".join(sorted(set(draft.sets)))
-        digest = formats_digest(draft.formats)
-        summary = json.dumps(draft.summary, ensure_ascii=False)
-        with self._connection() as db:
-            row = db.execute(self._ROW + " WHERE identifier = ?", (draft.identifier,)).fetchone()
-        if (
-            self._unchanged(row, draft, set_specs, digest)
-            and draft.origin in (None, row[4])
-            and row[6] == summary
-        ):
-            return PutResult(_header(draft.identifier, row[0], False, set_specs), changed=False)
-        with self._writer() as db:
-            row = db.execute(self._ROW + " WHERE identifier = ?", (draft.identifier,)).fetchone()
-            if self._unchanged(row, draft, set_specs, digest):
-                # Not a change to harvesters: a moved file, or what only the pages show.
-                if draft.origin is not None and draft.origin != row[4]:
-                    db.execute(
-                        "UPDATE records SET origin = ? WHERE identifier = ?",
-                        (draft.origin, draft.identifier),
-                    )
-                if row[6] != summary:
-                    db.execute(
-                        "UPDATE records SET summary = ? WHERE identifier = ?",
-                        (summary, draft.identifier),
-                    )
-                    self._index(db, draft)
-                return PutResult(_header(draft.identifier, row[0], False, set_specs), False)
-            seq, stamp = self._next_change(db)
-            if row is not None and row[2] != draft.content_hash:
-                self._keep_version(db, draft.identifier, stamp)
-            if row is None:
-                action = "add"
-            elif row[1]:
-                action = "revive"
-            elif row[2] != draft.content_hash or row[3] != set_specs:
-                action = "update"
+        return self.put_many([draft], actor=actor)[0]
+
+    def put_many(self, drafts: Sequence[RecordDraft], *, actor: str) -> list[PutResult]:
+        """Put a batch in one transaction, each record exactly as :meth:`put` would.
+
+        Records identical to what is stored are answered from one read, without a
+        transaction (a rerun writes nothing). The others are written in identifier order and
+        their harvest fragments inserted in key order at the end of the batch, so that a
+        bulk load appends each format's range of ``framed_records`` in order (harvests read
+        neighbouring rows, as after a compaction). One transaction: an interruption leaves
+        the whole batch unwritten, never a record half-written.
+        """
+        items = [_Item.of(draft) for draft in drafts]
+        results: list[PutResult | None] = [None] * len(items)
+        rows = self._rows([i.draft.identifier for i in items])
+        todo = []
+        for n, item in enumerate(items):
+            row = rows.get(item.draft.identifier)
+            if item.unchanged(row) and item.draft.origin in (None, row[4]) and (
+                row[6] == item.summary
+            ):
+                results[n] = PutResult(item.header(row[0]), changed=False)
             else:
-                action = "rerender"
-            db.execute(
-                "INSERT INTO records (identifier, datestamp, deleted, content_hash, source,"
-                " origin, summary, set_specs, seq, formats_digest)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (identifier) DO UPDATE SET datestamp = excluded.datestamp,"
-                " deleted = excluded.deleted, content_hash = excluded.content_hash,"
-                " source = excluded.source, origin = COALESCE(excluded.origin, records.origin),"
-                " summary = excluded.summary, set_specs = excluded.set_specs, seq = excluded.seq,"
-                " formats_digest = excluded.formats_digest",
-                (
-                    draft.identifier, stamp, False, draft.content_hash, draft.source,
-                    draft.origin, summary, set_specs, seq, digest,
-                ),
-            )
-            if row is not None:
-                db.execute("DELETE FROM record_formats WHERE identifier = ?", (draft.identifier,))
-                db.execute("DELETE FROM record_sets WHERE identifier = ?", (draft.identifier,))
-            if draft.formats:
-                db.executemany(
-                    "INSERT INTO record_formats (identifier, prefix, payload) VALUES (?, ?, ?)",
-                    [(draft.identifier, p, bytes(v)) for p, v in sorted(draft.formats.items())],
+                todo.append(n)
+        if not todo:
+            return [r for r in results if r is not None]
+        framer = self._framer()
+        todo.sort(key=lambda n: items[n].draft.identifier)
+        with self._batch_writer() as db:
+            rows = self._rows([items[n].draft.identifier for n in todo], db)
+            written: set[str] = set()
+            framed: dict[str, list[tuple]] = {}
+            for n in todo:
+                item = items[n]
+                ident = item.draft.identifier
+                if ident in written:  # the same record twice in a batch: the later wins
+                    rows.update(self._rows([ident], db))
+                    framed.pop(ident, None)
+                results[n], fragments = self._write(db, framer, item, rows.get(ident), actor)
+                written.add(ident)
+                if fragments is not None:
+                    framed[ident] = fragments
+            self._insert_framed(db, sorted(r for rs in framed.values() for r in rs))
+        return [r for r in results if r is not None]
+
+    def _rows(self, identifiers: Sequence[str], db: Db | None = None) -> dict[str, Any]:
+        """The stored rows (:attr:`_ROW`) of these records, read in chunks."""
+        found: dict[str, Any] = {}
+        unique = sorted(set(identifiers))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start:start + 500]
+            sql = self._ROW_ID + f" WHERE identifier IN ({', '.join('?' for _ in chunk)})"
+            if db is None:
+                with self._connection() as conn:
+                    fetched = conn.execute(sql, chunk).fetchall()
+            else:
+                fetched = db.execute(sql, chunk).fetchall()
+            found.update((r[0], tuple(r[1:])) for r in fetched)
+        return found
+
+    def _write(
+        self, db: Db, framer: Framer, item: _Item, row: Any, actor: str
+    ) -> tuple[PutResult, list[tuple] | None]:
+        """The one place a record is written, inside the caller's transaction: returns the
+        result and the ``framed_records`` rows to insert (None when the harvest fragments
+        stay as they are); stale fragments are already deleted."""
+        draft, set_specs, digest, summary = item.draft, item.set_specs, item.digest, item.summary
+        if item.unchanged(row):
+            # Not a change to harvesters: a moved file, or what only the pages show.
+            if draft.origin is not None and draft.origin != row[4]:
+                db.execute(
+                    "UPDATE records SET origin = ? WHERE identifier = ?",
+                    (draft.origin, draft.identifier),
                 )
-            if set_specs:
-                db.executemany(
-                    "INSERT INTO record_sets (identifier, spec, datestamp) VALUES (?, ?, ?)",
-                    [(draft.identifier, s, stamp) for s in set_specs.split()],
+            if row[6] != summary:
+                db.execute(
+                    "UPDATE records SET summary = ? WHERE identifier = ?",
+                    (summary, draft.identifier),
                 )
-            header = _header(draft.identifier, stamp, False, set_specs)
-            if row is not None:
-                db.execute("DELETE FROM framed_records WHERE identifier = ?", (draft.identifier,))
-            self._insert_framed(
-                db,
-                _framed_rows(framer, header, seq, sorted(draft.formats.items()), draft.summary),
+                self._index(db, draft)
+            return PutResult(item.header(row[0]), False), None
+        seq, stamp = self._next_change(db)
+        if row is not None and row[2] != draft.content_hash:
+            self._keep_version(db, draft.identifier, stamp)
+        if row is None:
+            action = "add"
+        elif row[1]:
+            action = "revive"
+        elif row[2] != draft.content_hash or row[3] != set_specs:
+            action = "update"
+        else:
+            action = "rerender"
+        db.execute(
+            "INSERT INTO records (identifier, datestamp, deleted, content_hash, source,"
+            " origin, summary, set_specs, seq, formats_digest)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (identifier) DO UPDATE SET datestamp = excluded.datestamp,"
+            " deleted = excluded.deleted, content_hash = excluded.content_hash,"
+            " source = excluded.source, origin = COALESCE(excluded.origin, records.origin),"
+            " summary = excluded.summary, set_specs = excluded.set_specs, seq = excluded.seq,"
+            " formats_digest = excluded.formats_digest",
+            (
+                draft.identifier, stamp, False, draft.content_hash, draft.source,
+                draft.origin, summary, set_specs, seq, digest,
+            ),
+        )
+        if row is not None:
+            db.execute("DELETE FROM record_formats WHERE identifier = ?", (draft.identifier,))
+            db.execute("DELETE FROM record_sets WHERE identifier = ?", (draft.identifier,))
+        if draft.formats:
+            db.executemany(
+                "INSERT INTO record_formats (identifier, prefix, payload) VALUES (?, ?, ?)",
+                [(draft.identifier, p, bytes(v)) for p, v in sorted(draft.formats.items())],
             )
-            self._index(db, draft)
-            self._log(db, draft.identifier, action, actor, stamp, draft.content_hash)
-        return PutResult(header, changed=True)
+        if set_specs:
+            db.executemany(
+                "INSERT INTO record_sets (identifier, spec, datestamp) VALUES (?, ?, ?)",
+                [(draft.identifier, s, stamp) for s in set_specs.split()],
+            )
+        header = _header(draft.identifier, stamp, False, set_specs)
+        if row is not None:
+            db.execute("DELETE FROM framed_records WHERE identifier = ?", (draft.identifier,))
+        self._index(db, draft)
+        self._log(db, draft.identifier, action, actor, stamp, draft.content_hash)
+        fragments = _framed_rows(
+            framer, header, seq, sorted(draft.formats.items()), draft.summary
+        )
+        return PutResult(header, changed=True, action=action), fragments
 
     def _index(self, db: Db, draft: RecordDraft) -> None:
         """Keep the pages' search index in step with the record, in the same transaction."""
@@ -417,6 +503,21 @@ class SqlStore(Store):
                 (identifier,),
             ).fetchall()
         return [Change(identifier, a, who, from_epoch(at), h) for a, who, at, h in rows]
+
+    def entered(self, identifiers: Sequence[str]) -> dict[str, datetime]:
+        found: dict[str, datetime] = {}
+        unique = sorted(set(identifiers))
+        with self._connection() as db:
+            for start in range(0, len(unique), 500):
+                chunk = unique[start:start + 500]
+                found.update(
+                    (i, from_epoch(at)) for i, at in db.execute(
+                        "SELECT identifier, MIN(at) FROM changes WHERE identifier IN"
+                        f" ({', '.join('?' for _ in chunk)}) GROUP BY identifier",
+                        chunk,
+                    ).fetchall()
+                )
+        return found
 
     def old_source(self, identifier: str, content_hash: str) -> bytes | None:
         value = self._value(

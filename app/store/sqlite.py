@@ -146,6 +146,12 @@ class SqliteStore(SqlStore):
         conn.execute("COMMIT")
         return [m.version for m in todo]
 
+    def settle(self) -> None:
+        """Copy what a bulk load left in the WAL into the database file, without waiting for
+        readers (a passive checkpoint): later readers find their pages in the file, not by
+        searching a long WAL. The load itself kept each harvest range in order."""
+        self._conn().execute("PRAGMA wal_checkpoint(PASSIVE)")
+
     def compact(self) -> dict[str, int]:
         """Rewrite the file: each table and index in key order, in :data:`PAGE_SIZE` pages.
 

@@ -86,6 +86,8 @@ class Change:
 class PutResult:
     header: Header
     changed: bool
+    #: What the put did when it changed the record: add, revive, update or rerender.
+    action: str | None = None
 
 
 @dataclass(frozen=True)

@@ -354,17 +354,21 @@ def test_a_full_load_renders_again_after_public_url_changes(
     assert snapshot(store) == after and store.current_seq() == seq
 
 
-def test_a_large_load_suggests_compacting_the_store(
+def test_a_large_load_settles_the_store_itself_and_asks_for_no_manual_step(
     folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """Issue 19: "a service must keep itself fast": no advice to stop the server and compact;
+    the load settles the store (online) once it has written a large share."""
     from app.cli import records
+    from app.store.sqlite import SqliteStore
 
+    settled: list[int] = []
     monkeypatch.setenv("JATS_OAI_INSTANCE_DIR", str(tmp_path / "instance"))
-    monkeypatch.setattr(records, "COMPACT_HINT_AFTER", 6)
+    monkeypatch.setattr(records, "SETTLE_AFTER", 6)
+    monkeypatch.setattr(SqliteStore, "settle", lambda self: settled.append(1))
     assert main(["records", "load", str(folder)]) == 0
-    assert "6 records written: stop the server and run 'jats-oai store compact'" in (
-        capsys.readouterr().out
-    )
-    assert main(["records", "load", str(folder)]) == 0  # nothing written: no advice
-    assert "store compact" not in capsys.readouterr().out
+    assert "compact" not in capsys.readouterr().out
+    assert settled == [1]
+    assert main(["records", "load", str(folder)]) == 0  # nothing written: nothing to settle
+    assert settled == [1]

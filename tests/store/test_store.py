@@ -21,6 +21,7 @@ import pytest
 from app.factory import open_store
 from app.store import migrate
 from app.store.base import RecordDraft, SetInfo, Store, StoreBusy, Window
+from app.store.postgres import PostgresStore
 from tests.factories import T0, Clock
 
 
@@ -769,3 +770,35 @@ def test_a_forked_worker_opens_its_own_connections(store: Store) -> None:
     store.put(draft("parent/2"), actor="parent")  # the parent's connections still work
     assert store.current_seq() == 3
     assert {i for i, _ in store.iter_identifiers()} == {"parent/1", "parent/2", "child/1"}
+
+
+
+def test_settling_after_a_bulk_write_lets_readers_and_writers_go_on(store: Store) -> None:
+    """Issue 19: the store keeps itself fast without stopping the server. While ``settle``
+    runs, another thread reads pages and writes records; after it every record is listed."""
+    store.put_many([draft(f"settle/{i:03d}") for i in range(20)], actor="test")
+    errors: list[BaseException] = []
+
+    def settle() -> None:
+        try:
+            store.settle()
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    worker = threading.Thread(target=settle)
+    worker.start()
+    for i in range(5):
+        store.put(draft(f"settle/during-{i}"), actor="test")
+        assert len(store.list_framed(window(store), None, 100)) >= 20
+    worker.join(60)
+    assert not worker.is_alive() and errors == []
+    assert len(store.list_framed(window(store), None, 100)) == 25
+    if isinstance(store, PostgresStore):
+        import psycopg
+
+        with psycopg.connect(store.url, autocommit=True) as conn:
+            settled = conn.execute(
+                "SELECT relname FROM pg_stat_user_tables WHERE last_vacuum IS NOT NULL"
+                " AND last_analyze IS NOT NULL AND schemaname = current_schema()"
+            ).fetchall()
+        assert {r[0] for r in settled} >= set(PostgresStore.SETTLED)

@@ -1,0 +1,2 @@
+-- PostgreSQL's 0008 chooses how its large columns are compressed; SQLite stores them as they
+-- are, so there is nothing to change here (the number is kept so both dialects count alike).
