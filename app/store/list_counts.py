@@ -139,14 +139,15 @@ def count_query(
     )
     params += [prefix, WHOLE if set_spec is None else set_spec, *bounds]
     member = "" if set_spec is None else (
-        " JOIN record_sets k ON k.identifier = r.identifier AND k.spec = ?"
+        " AND EXISTS (SELECT 1 FROM record_sets k WHERE k.identifier = r.identifier"
+        " AND k.spec = ?)"
     )
     terms.append(
-        "- (SELECT COUNT(*) FROM records r JOIN framed_records f"
-        f" ON f.identifier = r.identifier AND f.prefix IN (?, ''){member}"
-        f" WHERE r.seq > ?{after})"
+        "- (SELECT COUNT(*) FROM records r CROSS JOIN framed_records f"
+        " WHERE r.seq > ? AND f.identifier = r.identifier AND f.prefix IN (?, '')"
+        f"{after}{member})"
     )
-    params += [prefix, *([] if set_spec is None else [set_spec]), max_seq, *stamps]
+    params += [max_seq, prefix, *stamps, *([] if set_spec is None else [set_spec])]
     if low is not None and first is not None and low < first * DAY:
         sql, more = _range(prefix, set_spec, low, first * DAY - 1, max_seq)
         terms.append("+ " + sql)

@@ -13,12 +13,13 @@ import random
 import threading
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
-from app.store import integrity, migrate
+from app.factory import open_store
+from app.store import integrity, list_counts, migrate
 from app.store.base import RecordDraft, Store, Window
-from app.store.list_counts import DAY
 from tests.factories import T0, Clock
 
 SETS = ("j", "j:2023-1", "j:2023-2", "k", "k:2024-1")
@@ -44,12 +45,12 @@ def at(seconds: int) -> datetime:
 def windows(store: Store, max_seq: int, low: int, high: int) -> list[Window]:
     """Windows of every shape: whole list, each set, date bounds at midnight and between,
     one bound only, both within one day."""
-    midnight = (low // DAY + 1) * DAY
+    midnight = (low // list_counts.DAY + 1) * list_counts.DAY
     bounds = [
-        (None, None), (at(midnight), None), (None, at(midnight + DAY - 1)),
-        (at(low + 1234), at(high - 777)), (at(midnight), at(midnight + 3 * DAY - 1)),
+        (None, None), (at(midnight), None), (None, at(midnight + list_counts.DAY - 1)),
+        (at(low + 1234), at(high - 777)), (at(midnight), at(midnight + 3 * list_counts.DAY - 1)),
         (at(midnight + 100), at(midnight + 5000)), (at(midnight - 1), at(midnight)),
-        (at(high + DAY), None),
+        (at(high + list_counts.DAY), None),
     ]
     return [
         Window(prefix, spec, from_, until, max_seq)
@@ -92,11 +93,11 @@ def test_withdraw_revive_and_a_change_of_sets_move_the_record_between_lists(
         return store.count(Window(prefix, spec, None, None, store.current_seq()))
 
     assert (size(), size(spec="j"), size(spec="k")) == (2, 2, 1)
-    clock.now += DAY
+    clock.now += list_counts.DAY
     store.withdraw("b", actor="test")
     # A deleted record is listed in every format and in its sets (section 2.5.1).
     assert (size(), size("marcxml"), size(spec="k")) == (2, 1, 1)
-    clock.now += DAY
+    clock.now += list_counts.DAY
     store.put(draft("b", "v2", sets=("k",)), actor="test")
     assert (size(), size("marcxml"), size(spec="j"), size(spec="k")) == (2, 0, 1, 1)
     store.put(draft("a", sets=("j",), formats=("jats",)), actor="test")
@@ -109,7 +110,7 @@ def test_a_harvest_counts_only_what_it_will_list(store: Store, clock: Clock) -> 
     for n in range(5):
         store.put(draft(f"r{n}"), actor="test")
     w = Window("oai_dc", "j", None, None, store.current_seq())
-    clock.now += 3 * DAY
+    clock.now += 3 * list_counts.DAY
     store.put(draft("new"), actor="test")
     store.put(draft("r0", "v2"), actor="test")
     store.withdraw("r1", actor="test")
@@ -184,3 +185,21 @@ def test_migration_0009_builds_the_tallies_from_existing_rows(
     bounds = (at(T0 + 5000), at(T0 + 100_000)) if shape == "dates" else (None, None)
     w = Window("oai_dc", spec, *bounds, store.current_seq())
     assert store.count(w) == store.scan_count(w)  # type: ignore[attr-defined]
+
+
+def test_counting_reads_tallies_and_indexes_only(tmp_path: Path) -> None:
+    """The plan of every shape of count (SQLite, no statistics gathered): index searches,
+    never a scan of a format's rows."""
+    store = open_store(f"sqlite:///{tmp_path / 'plan.sqlite3'}")
+    try:
+        week = 7 * list_counts.DAY
+        for args in [("oai_dc", None, None, None), ("oai_dc", "j", None, None),
+                     ("oai_dc", None, T0 + 7, None), ("oai_dc", "j", T0 + 7, T0 + week),
+                     ("oai_dc", "j", T0, T0 + 60)]:
+            query, params = list_counts.count_query(*args, 5)  # type: ignore[misc]
+            with store._connection() as db:  # type: ignore[attr-defined]
+                plan = [r[3] for r in db.execute("EXPLAIN QUERY PLAN " + query, params)]
+            assert not [step for step in plan if step.startswith("SCAN ")
+                        and step != "SCAN CONSTANT ROW"], (args, plan)
+    finally:
+        store.close()
