@@ -38,6 +38,7 @@ from app.ingest import Prepared, prepare
 from app.oai.framing import RecordFramer
 from app.store import list_counts
 from app.store.base import Header, RecordDraft, Store, Window
+from bench import figures
 from bench.generate import iter_records, write_records
 from bench.timing import median_ms
 
@@ -110,6 +111,9 @@ def bench_load(kind: str, n: int, settings: Settings, workdir: Path, pg: str | N
               f"(validate + read + render 4 formats + store); {cpu:.0f} CPU s of this "
               f"process and its workers = {n / cpu:,.0f} records per CPU second")
         print(f"  load again, nothing changed: {again:.1f} s = {n / again:,.0f} files/s")
+        figures.record("load, new records", n / first, "records/s", store=kind, records=n)
+        figures.record("load again, nothing changed", n / again, "files/s", store=kind,
+                       records=n)
     finally:
         store.close()
         drop()
@@ -124,6 +128,8 @@ def bench_load(kind: str, n: int, settings: Settings, workdir: Path, pg: str | N
         print(f"  store.put of {len(drafts):,} prepared records (one transaction each): "
               f"{len(drafts) / seconds:,.0f} records/s ({cpu / len(drafts) * 1000:.2f} ms of "
               "client CPU each)")
+        figures.record("store.put, one transaction each", len(drafts) / seconds, "records/s",
+                       store=kind, records=n)
     finally:
         store.close()
         drop()
@@ -280,14 +286,14 @@ def bench_big(kind: str, n: int, settings: Settings, workdir: Path, pg: str | No
                       f"{heads:.2f} ms)")
             print("  plan of the deep page (headers | records): "
                   + " | ".join(store.explain_page(whole, deep).splitlines()))  # type: ignore[attr-defined]
-            bench_page_one(store, n, repeat)
+            bench_page_one(store, kind, n, repeat)
         finally:
             store.close()
     finally:
         drop()
 
 
-def bench_page_one(store: Store, n: int, repeat: int) -> None:
+def bench_page_one(store: Store, kind: str, n: int, repeat: int) -> None:
     """Page 1 of a harvest (the page and its completeListSize, from the tallies) against page
     10,000 (a page deep in the list, the size carried in the token), and what counting the
     list row by row, as page 1 did before the tallies, costs in the same store."""
@@ -313,11 +319,18 @@ def bench_page_one(store: Store, n: int, repeat: int) -> None:
         )
         print(f"  {label:<30} {exact:>9,} records: completeListSize {tally:6.2f} ms "
               f"(counted row by row: {scan:7.1f} ms); page 1 with it {first:6.2f} ms")
+        if window.set_spec is None and window.from_ is None:
+            figures.record("completeListSize from the tallies", tally, "ms", store=kind,
+                           records=n)
+            figures.record("completeListSize counted row by row", scan, "ms", store=kind,
+                           records=n)
     whole = windows[0][1]
     page = median_ms(lambda: store.list_framed(whole, deep, PAGE), repeat)
     first = median_ms(lambda: (store.list_framed(whole, None, PAGE), store.count(whole)), repeat)
     print(f"  page 1 vs page {min(n - PAGE, 9_999 * PAGE) // PAGE + 1:,} of the whole list: "
           f"{first:.2f} ms vs {page:.2f} ms (ratio {first / page:.2f})")
+    figures.record("page 1 with its completeListSize", first, "ms", store=kind, records=n)
+    figures.record("page 10,000 (deep page)", page, "ms", store=kind, records=n)
 
 
 def main(argv: list[str] | None = None) -> int:
