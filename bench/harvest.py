@@ -48,6 +48,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+from bench import figures
+from bench.bulk_copy import bulk_copy
 from tests.server import RunningServer, command, free_port, server_env, start_server
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -80,6 +82,7 @@ class Harvest:
     wire_bytes: int = 0  # as sent, compressed or not
     body_bytes: int = 0  # the pages as XML
     afresh_bytes: int = 0  # the pages compressed whole at level 1 (when asked to compute it)
+    bytes: int = 0  # as read by raw_harvest
 
     @property
     def rate(self) -> float:
@@ -101,6 +104,7 @@ def raw_harvest(base_url: str, prefix: str = PREFIX) -> Harvest:
         response = conn.getresponse()
         body = response.read()
         harvest.pages.append(time.perf_counter() - t0)
+        harvest.bytes += len(body)
         if response.status != 200:
             raise RuntimeError(f"HTTP {response.status} for {query}: {body[:300]!r}")
         harvest.records += len(_RECORD.findall(body))
@@ -279,16 +283,24 @@ def prepare_collection(size: int, seed: int, loaded: int) -> tuple[Path, str]:
     _, target = open_bench_store(instance, database_url)
     t0 = time.perf_counter()
     try:
-        copied = copy_records(source, target, limit=size, copies=-(-size // loaded))
+        copied = bulk_copy(source, target, size, formats=copied_formats(size))
     finally:
         source.close()
         target.close()
     print(
-        f"  copied the {loaded} loaded records up to {copied} in {time.perf_counter() - t0:.1f} s",
+        f"  copied the {loaded} loaded records up to {copied} in {time.perf_counter() - t0:.1f} s"
+        f" ({', '.join(copied_formats(size) or ['every format'])})",
         flush=True,
     )
+    (instance / "compacted.ok").write_text("copied in key order by bench/bulk_copy.py\n")
     done.write_text(f"{copied} records\n")
     return instance, database_url
+
+
+def copied_formats(size: int) -> tuple[str, ...] | None:
+    """The formats a copied collection keeps: all up to 100,000 records; past that oai_dc
+    only, since a million ``jats`` payloads would fill tens of gigabytes."""
+    return None if size <= 100_000 else (PREFIX,)
 
 
 def load_generated(size: int, seed: int) -> tuple[Path, str]:
@@ -541,6 +553,7 @@ def start_yardstick(db_path: Path, instance: Path) -> RunningServer:
 class Figures:
     label: str
     rates: list[float] = field(default_factory=list)
+    megabytes: list[float] = field(default_factory=list)
     first_ms: float = 0.0
     last_ms: float = 0.0
     sickle_rate: float = 0.0
@@ -564,6 +577,7 @@ def measure(
             if harvest.records != expected:
                 raise SystemExit(f"{label}: harvested {harvest.records} records, not {expected}")
             figures[label].rates.append(harvest.rate)
+            figures[label].megabytes.append(harvest.bytes / harvest.seconds / 1e6)
             figures[label].memory = sampler.summary()
             last[label] = harvest
     first_query = f"verb=ListRecords&metadataPrefix={PREFIX}"
@@ -595,6 +609,29 @@ def report(
         )
     for limit in limits:
         print(f"  ratio to the {limit.label}: {ours.median / limit.median:.1%}", flush=True)
+    record_figures(size, store, ours, limits)
+
+
+def record_figures(size: int, store: str, ours: Figures, limits: list[Figures]) -> None:
+    """The summary's figures (bench/figures.py) of a harvest of our server, and of the
+    yardsticks it was measured beside."""
+    kind = {"SQLite": "sqlite", "PostgreSQL": "postgres"}.get(store)
+    if kind is None:
+        return
+    shown = [(kind, ours)] + [(f.label, f) for f in limits if kind == "sqlite"]
+    for name, f in shown:
+        figures.record("harvest oai_dc, identity", f.median, "records/s", store=name,
+                       records=size)
+        if f.megabytes:
+            figures.record("harvest oai_dc, identity, MB/s", statistics.median(f.megabytes),
+                           "MB/s", store=name, records=size)
+        figures.record("harvest, first page", f.first_ms, "ms", store=name, records=size)
+        if f.last_ms:
+            figures.record("harvest, last page", f.last_ms, "ms", store=name, records=size)
+    for limit in limits:
+        if limit.label == "yardstick (tuned like ours)":
+            figures.record("harvest oai_dc, ratio to the yardstick (tuned like ours)",
+                           ours.median / limit.median, "x", store=kind, records=size)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -658,11 +695,14 @@ def main(argv: list[str] | None = None) -> int:
             _, source = open_bench_store(instance, database_url)
             _, target = open_bench_store(instance.parent / "instance-pg", pg_url)
             try:
-                copy_records(source, target)
+                bulk_copy(source, target, size, formats=copied_formats(size))
             finally:
                 source.close()
                 target.close()
             print(f"  copied into PostgreSQL in {time.perf_counter() - t0:.1f} s", flush=True)
+            pg_instance = instance.parent / "instance-pg"
+            pg_instance.mkdir(parents=True, exist_ok=True)
+            (pg_instance / "compacted.ok").write_text("copied in key order\n")
             compact(instance.parent / "instance-pg", pg_url)
             pg_server = start_ours(instance.parent / "instance-pg", pg_url)
             try:

@@ -38,7 +38,9 @@ from app.config import Settings, load_settings
 from app.factory import open_store
 from app.ingest import Prepared, prepare
 from app.oai.framing import RecordFramer
+from app.store import list_counts
 from app.store.base import Header, RecordDraft, Store, Window
+from bench import figures
 from bench.timing import median_ms
 from tests.generator import iter_records, write_records
 
@@ -112,6 +114,9 @@ def bench_load(kind: str, n: int, settings: Settings, workdir: Path, pg: str | N
               f"{cpu:.0f} CPU s of this process and its workers = {n / cpu:,.0f} records per "
               "CPU second")
         print(f"  load again, nothing changed: {again:.1f} s = {n / again:,.0f} files/s")
+        figures.record("load, new records", n / first, "records/s", store=kind, records=n)
+        figures.record("load again, nothing changed", n / again, "files/s", store=kind,
+                       records=n)
         loaded = harvest_rate(store)
         store.compact()
         compacted = harvest_rate(store)
@@ -136,6 +141,9 @@ def bench_load(kind: str, n: int, settings: Settings, workdir: Path, pg: str | N
             print(f"  {label} of {len(drafts):,} prepared records: "
                   f"{len(drafts) / seconds:,.0f} records/s ({cpu / len(drafts) * 1000:.2f} ms "
                   "of client CPU each)")
+            figures.record(label.split(" (")[0] + (", one transaction each" if batch == 1
+                           else f", batches of {BATCH_SIZE}"), len(drafts) / seconds,
+                           "records/s", store=kind, records=n)
         finally:
             store.close()
             drop()
@@ -228,6 +236,7 @@ def build_sqlite(url: str, n: int, payloads: list[bytes]) -> None:
             conn.execute("COMMIT")
             conn.execute("BEGIN")
     conn.execute("UPDATE store_state SET seq = ?, last_datestamp = ?", (n, BASE + n // PER_SECOND))
+    list_counts.rebuild(conn)
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
     store.close()
@@ -266,6 +275,8 @@ def build_postgres(url: str, n: int, payloads: list[bytes]) -> None:
                 "UPDATE store_state SET seq = %s, last_datestamp = %s",
                 (n, BASE + n // PER_SECOND),
             )
+            cur.execute("DELETE FROM list_counts")
+            cur.execute(list_counts.REBUILD)
         conn.execute("CLUSTER framed_records USING framed_records_pkey")
         conn.execute("VACUUM ANALYZE")
 
@@ -307,14 +318,51 @@ def bench_big(kind: str, n: int, settings: Settings, workdir: Path, pg: str | No
                       f"{heads:.2f} ms)")
             print("  plan of the deep page (headers | records): "
                   + " | ".join(store.explain_page(whole, deep).splitlines()))  # type: ignore[attr-defined]
-            started = time.perf_counter()
-            total = store.count(whole)
-            print(f"  count of the whole list (once per harvest, carried in the token): "
-                  f"{(time.perf_counter() - started) * 1000:.0f} ms for {total:,}")
+            bench_page_one(store, kind, n, repeat)
         finally:
             store.close()
     finally:
         drop()
+
+
+def bench_page_one(store: Store, kind: str, n: int, repeat: int) -> None:
+    """Page 1 of a harvest (the page and its completeListSize, from the tallies) against page
+    10,000 (a page deep in the list, the size carried in the token), and what counting the
+    list row by row, as page 1 did before the tallies, costs in the same store."""
+    max_seq = store.current_seq()
+    midnight = BASE // list_counts.DAY * list_counts.DAY
+    windows = [
+        ("whole list", Window("oai_dc", None, None, None, max_seq)),
+        ("set j3", Window("oai_dc", "j3", None, None, max_seq)),
+        ("from the loading day (a date)", Window(
+            "oai_dc", None, datetime.fromtimestamp(midnight, UTC), None, max_seq)),
+        ("from a second of a loaded day", Window(
+            "oai_dc", None, datetime.fromtimestamp(BASE + n // PER_SECOND // 2, UTC), None,
+            max_seq)),
+    ]
+    deep = key(min(n - PAGE, 9_999 * PAGE))
+    for label, window in windows:
+        exact = store.scan_count(window)  # type: ignore[attr-defined]
+        assert store.count(window) == exact, label
+        tally = median_ms(lambda w=window: store.count(w), repeat)
+        scan = median_ms(lambda w=window: store.scan_count(w), max(3, repeat // 10))  # type: ignore[attr-defined]
+        first = median_ms(
+            lambda w=window: (store.list_framed(w, None, PAGE), store.count(w)), repeat
+        )
+        print(f"  {label:<30} {exact:>9,} records: completeListSize {tally:6.2f} ms "
+              f"(counted row by row: {scan:7.1f} ms); page 1 with it {first:6.2f} ms")
+        if window.set_spec is None and window.from_ is None:
+            figures.record("completeListSize from the tallies", tally, "ms", store=kind,
+                           records=n)
+            figures.record("completeListSize counted row by row", scan, "ms", store=kind,
+                           records=n)
+    whole = windows[0][1]
+    page = median_ms(lambda: store.list_framed(whole, deep, PAGE), repeat)
+    first = median_ms(lambda: (store.list_framed(whole, None, PAGE), store.count(whole)), repeat)
+    print(f"  page 1 vs page {min(n - PAGE, 9_999 * PAGE) // PAGE + 1:,} of the whole list: "
+          f"{first:.2f} ms vs {page:.2f} ms (ratio {first / page:.2f})")
+    figures.record("page 1 with its completeListSize", first, "ms", store=kind, records=n)
+    figures.record("page 10,000 (deep page)", page, "ms", store=kind, records=n)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,7 @@ import json
 from collections.abc import Iterator
 from typing import IO, Any
 
+from app.store import list_counts
 from app.store.sql import Db, SqlStore
 
 #: Every table a backup carries, parents first, with its columns.
@@ -136,6 +137,13 @@ def check(store: SqlStore, required_formats: tuple[str, ...] = ()) -> list[str]:
         " (SELECT 1 FROM changes c WHERE c.identifier = r.identifier)"
     ):
         problems.append(f"{identifier}: a record without any history")
+    with store._connection() as db:
+        wrong = list_counts.discrepancies(db)
+    for prefix, spec, day, kept, counted in wrong:
+        problems.append(
+            f"list size tally of {prefix or 'deleted records'!r} in {spec or 'the repository'!r}"
+            f" on day {day}: {kept} kept, {counted} rows"
+        )
     return problems
 
 
@@ -250,4 +258,5 @@ def _reframe(store: SqlStore, db: Db) -> None:
             break
         store._frame_batch(db, framer, batch)
         last = batch[-1][0]
+    list_counts.rebuild(db)
     db.execute("UPDATE store_state SET framing = ? WHERE id = 1", (framer.version,))
