@@ -15,12 +15,13 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from app.store import migrate
-from app.store.base import Framer, StoreUnavailable, Window
+from app.store.base import FramedRow, Framer, Header, StoreBehind, StoreUnavailable, Window
 from app.store.sql import SqlStore
 
 #: Any fixed number: the advisory lock that makes concurrent start-ups migrate one at a time.
@@ -89,14 +90,18 @@ class PostgresStore(SqlStore):
         max_size: int = 10,
         run_migrations: bool = True,
         framer: Framer | None = None,
+        read_only: bool = False,
     ) -> None:
         self.url = url
         self.framer = framer
         self.max_size = max_size
+        self.read_only = read_only
+        #: The highest change a read replica is known to have replayed (it never goes back).
+        self._replayed = -1
         self._pool: ConnectionPool | None = None
         self._pid = os.getpid()
         self._lock = threading.Lock()
-        if run_migrations:
+        if run_migrations and not read_only:
             self.migrate()
             if framer is not None:
                 self.ensure_framed()
@@ -132,6 +137,9 @@ class PostgresStore(SqlStore):
 
     @contextmanager
     def _writer(self) -> Iterator[_Db]:
+        if self.read_only:
+            raise PermissionError(f"{_safe(self.url)} is opened as a read replica: writes go "
+                                  "to the primary (database_url)")
         with _reachable(), self._get_pool().connection() as conn, conn.transaction():
             db = _Db(conn)
             seq, last = db.execute(
@@ -161,6 +169,46 @@ class PostgresStore(SqlStore):
             f" WHERE k.spec = ?{where} ORDER BY k.datestamp, k.identifier LIMIT ?",
             [window.prefix, window.max_seq, window.set_spec, *params, limit],
         )
+
+    # --- a read replica ------------------------------------------------------------------
+    def current_seq(self) -> int:
+        """On a replica, the last change it has replayed: read without the writers' lock
+        (a hot standby takes no row locks), and exact all the same, since ``store_state``
+        is written in the transaction of each change and replay applies commits in order."""
+        if not self.read_only:
+            return super().current_seq()
+        seq = int(self._value("SELECT seq FROM store_state WHERE id = 1", ()))
+        self._replayed = max(self._replayed, seq)
+        return seq
+
+    def _caught_up(self, window: Window) -> None:
+        """Refuse a page a lagging replica would answer short: a harvest fixed at change
+        ``max_seq`` (on the primary, or on a replica further ahead) lists every record up to
+        it, so this replica must have replayed that far. Asked of the database only when the
+        window is beyond what this process has already seen replayed: free on a harvest."""
+        if not self.read_only or window.max_seq <= self._replayed:
+            return
+        if window.max_seq > self.current_seq():
+            raise StoreBehind(
+                f"the read replica has replayed changes up to {self._replayed}; this harvest "
+                f"was fixed at change {window.max_seq}"
+            )
+
+    def list_framed(
+        self, window: Window, after: tuple[datetime, str] | None, limit: int
+    ) -> list[FramedRow]:
+        self._caught_up(window)
+        return super().list_framed(window, after, limit)
+
+    def list_page(
+        self, window: Window, after: tuple[datetime, str] | None, limit: int, with_payload: bool
+    ) -> list[tuple[Header, bytes | None]]:
+        self._caught_up(window)
+        return super().list_page(window, after, limit, with_payload)
+
+    def count(self, window: Window) -> int:
+        self._caught_up(window)
+        return super().count(window)
 
     def _locked_state(self, db: _Db) -> tuple[int, int]:  # type: ignore[override]
         assert db.state is not None, "only inside _writer()"
@@ -224,6 +272,15 @@ class PostgresStore(SqlStore):
         if self._pool is not None and self._pid == os.getpid():
             self._pool.close()
         self._pool = None
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"{parts.username}:***@{host}").geturl()
 
 
 def _now() -> str:
