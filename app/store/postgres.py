@@ -11,6 +11,8 @@ import datetime as dt
 import os
 import select
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -23,7 +25,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from app.store import migrate
 from app.store.base import FramedRow, Framer, Header, StoreBehind, StoreUnavailable, Window
-from app.store.sql import SqlStore
+from app.store.sql import SqlStore, to_epoch
 
 #: Any fixed number: the advisory lock that makes concurrent start-ups migrate one at a time.
 MIGRATION_LOCK = 0x4A41_5453
@@ -111,6 +113,115 @@ def _check_quietly(conn: psycopg.Connection) -> None:
         ConnectionPool.check_connection(conn)
 
 
+#: A harvest page read from PostgreSQL brings this many pages' rows (one query instead of
+#: four); the following pages are kept for the harvest's next requests (docs/store.md).
+READ_AHEAD_PAGES = 4
+#: Pages kept ahead per process, the oldest dropped first: memory stays bounded.
+READ_AHEAD_KEPT = 32
+#: The channel on which migration 0010's trigger announces every change to framed_records.
+CHANGES_CHANNEL = "jats_oai_framed"
+#: Seconds before listening is tried again after the database refused a connection for it.
+LISTEN_RETRY_SECONDS = 30.0
+
+
+class _ReadAhead:
+    """Harvest pages read ahead in one process, dropped at any change to the fragments.
+
+    A sequential harvester (every real one) asks for the page after the one it was given,
+    over a kept-alive connection, so to the same worker: serving that page from the rows
+    already read saves the round trip to the database, which on a busy machine costs more
+    than the query. The pages are exactly what the database would answer: a connection of
+    this process LISTENs to the changes of ``framed_records`` (migration 0010's trigger), and
+    any notification, or the loss of that connection, drops every page before one is served.
+    Checking costs no round trip: the notification arrives on the socket by itself.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.lock = threading.Lock()
+        self.pages: OrderedDict[tuple, list[FramedRow]] = OrderedDict()
+        self.listener: psycopg.Connection | None = None
+        self.pid = 0
+        self.retry_at = 0.0
+
+    def _listen(self) -> None:
+        """Open the listening connection (under the lock); none, for a while, when the
+        database has no change trigger (migration 0010) or cannot take one more connection."""
+        self.pages.clear()
+        self.pid = os.getpid()
+        self.listener = None  # an inherited one belongs to the parent: never closed here
+        if time.monotonic() < self.retry_at:
+            return
+        try:
+            conn = psycopg.connect(
+                self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS
+            )
+            announced = conn.execute(
+                "SELECT 1 FROM pg_trigger WHERE tgname = 'framed_records_changed'"
+                " AND tgrelid = 'framed_records'::regclass"
+            ).fetchone()
+            if announced is None:
+                conn.close()
+                self.retry_at = float("inf")
+                return
+            conn.execute(f"LISTEN {CHANGES_CHANNEL}")
+            self.listener = conn
+        except psycopg.Error:
+            self.retry_at = time.monotonic() + LISTEN_RETRY_SECONDS
+
+    def _unchanged(self) -> bool:
+        """Whether no change can have been committed since the kept pages were read (called
+        under the lock); drops them, and listens anew, when that is not certain."""
+        listener = self.listener
+        if listener is None or self.pid != os.getpid() or listener.closed:
+            self._listen()
+            return False
+        readable, _, _ = select.select([listener.pgconn.socket], [], [], 0)
+        if not readable:
+            return True
+        self.pages.clear()
+        try:
+            listener.pgconn.consume_input()
+            while listener.pgconn.notifies() is not None:
+                pass
+        except psycopg.Error:
+            listener.close()
+        return False
+
+    def close(self) -> None:
+        with self.lock:
+            self.pages.clear()
+            if self.listener is not None and self.pid == os.getpid():
+                self.listener.close()
+            self.listener = None
+
+    def take(self, key: tuple | None) -> list[FramedRow] | None:
+        """The page kept for ``key`` (None: the first page, never kept), and whether pages
+        may be kept now is settled on the way."""
+        with self.lock:
+            if not self._unchanged() or key is None:
+                return None
+            return self.pages.pop(key, None)
+
+    def keep(self, window: Window, rows: list[FramedRow], limit: int, asked: int) -> None:
+        """Keep the pages after the first of ``rows`` (read for ``asked`` rows), each under
+        the request that will ask for it: the same window, after the previous page's last
+        record. A page is kept only when ``rows`` holds all of it."""
+        step = limit - 1  # the provider asks for a page and one more record
+        with self.lock:
+            if self.listener is None:
+                return
+            for start in range(step, len(rows), step):
+                page = rows[start : start + limit]
+                if start + limit > len(rows) and len(rows) == asked:
+                    break
+                last = rows[start - 1]
+                self.pages[(window, last[0], last[1], limit)] = page
+                self.pages.move_to_end((window, last[0], last[1], limit))
+            while len(self.pages) > READ_AHEAD_KEPT:
+                self.pages.popitem(last=False)
+
+
 class PostgresStore(SqlStore):
     dialect = "postgres"
 
@@ -129,6 +240,7 @@ class PostgresStore(SqlStore):
         self.read_only = read_only
         #: The highest change a read replica is known to have replayed (it never goes back).
         self._replayed = -1
+        self._read_ahead: _ReadAhead | None = None
         self._pool: ConnectionPool | None = None
         self._pid = os.getpid()
         self._lock = threading.Lock()
@@ -249,8 +361,23 @@ class PostgresStore(SqlStore):
     def list_framed(
         self, window: Window, after: tuple[datetime, str] | None, limit: int
     ) -> list[FramedRow]:
+        """A page of framed records, read ahead (see :class:`_ReadAhead`) on the primary;
+        a replica, where nothing can LISTEN, reads each page."""
         self._caught_up(window)
-        return super().list_framed(window, after, limit)
+        if self.read_only or limit < 2:
+            return super().list_framed(window, after, limit)
+        if self._read_ahead is None:
+            with self._lock:
+                if self._read_ahead is None:
+                    self._read_ahead = _ReadAhead(self.url)
+        ahead = self._read_ahead
+        kept = ahead.take(None if after is None else (window, to_epoch(after[0]), after[1], limit))
+        if kept is not None:
+            return kept
+        asked = (limit - 1) * READ_AHEAD_PAGES + 1
+        rows = super().list_framed(window, after, asked)
+        ahead.keep(window, rows, limit, asked)
+        return rows[:limit]
 
     def list_page(
         self, window: Window, after: tuple[datetime, str] | None, limit: int, with_payload: bool
@@ -329,6 +456,8 @@ class PostgresStore(SqlStore):
         return {"bytes_before": int(before), "bytes_after": int(after)}
 
     def close(self) -> None:
+        if self._read_ahead is not None:
+            self._read_ahead.close()
         if self._pool is not None and self._pid == os.getpid():
             self._pool.close()
         self._pool = None

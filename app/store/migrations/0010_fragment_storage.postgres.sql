@@ -10,3 +10,17 @@
 -- they are rewritten: by the next put of the record, a re-framing, or `jats-oai store compact`.
 ALTER TABLE framed_records ALTER COLUMN fragment SET STORAGE EXTERNAL;
 ALTER TABLE framed_records SET (toast_tuple_target = 8160);
+
+-- Every change to the harvest fragments is announced on the channel jats_oai_framed (once per
+-- transaction: PostgreSQL folds identical notifications), so that a process holding pages it
+-- read ahead of a harvest drops them before serving any (app/store/postgres.py).
+CREATE FUNCTION jats_oai_framed_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('jats_oai_framed', '');
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER framed_records_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON framed_records
+    FOR EACH STATEMENT EXECUTE FUNCTION jats_oai_framed_changed();
