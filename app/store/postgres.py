@@ -115,7 +115,7 @@ def _check_quietly(conn: psycopg.Connection) -> None:
 
 #: A harvest page read from PostgreSQL brings this many pages' rows (one query instead of
 #: four); the following pages are kept for the harvest's next requests (docs/store.md).
-READ_AHEAD_PAGES = 4
+READ_AHEAD_PAGES = 8
 #: Pages kept ahead per process, the oldest dropped first: memory stays bounded.
 READ_AHEAD_KEPT = 32
 #: The channel on which migration 0010's trigger announces every change to framed_records.
