@@ -99,7 +99,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def pg_replica() -> Iterator[Replica]:
-    """A real streaming replica of the test cluster (``pg_basebackup -R``), for the session."""
+    """A real streaming replica of the test cluster (``pg_basebackup -R``), for all tests."""
     if not TEST_DATABASE_URL:
         pytest.skip("no PostgreSQL for the tests (JATS_OAI_TEST_DATABASE_URL; `make test` sets it)")
     replica = start_replica(TEST_DATABASE_URL)
