@@ -31,7 +31,7 @@ def pg(pg_store_url: str) -> Iterator[tuple[PostgresStore, Store]]:
     assert isinstance(reader, PostgresStore)
     clock = Clock()
     writer.clock = clock  # type: ignore[attr-defined]
-    for n in range(20):
+    for n in range(PAGE * READ_AHEAD_PAGES + 5):  # more than one read ahead holds
         clock.now = T0 + n
         writer.put(draft(f"j/{n:02d}"), actor="t")
     try:
