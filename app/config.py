@@ -47,6 +47,9 @@ class Settings:
     schema_mirror: str = ""
     instance_dir: Path = DEFAULT_INSTANCE_DIR
     database_url: str = ""
+    #: A PostgreSQL streaming replica of ``database_url``: OAI-PMH and the pages read from it,
+    #: every write (deposits, loads, sessions, harvest counters) goes to ``database_url``.
+    read_database_url: str = ""
     records_dir: Path = REPO_ROOT / "records"
     secret_key: str = ""
     max_upload_bytes: int = 20 * 1024 * 1024
@@ -217,6 +220,14 @@ def load_settings(**overrides: object) -> Settings:
         raise SettingsError(f"unknown settings: {', '.join(sorted(unknown))}")
     settings = replace(settings, **{k: _coerce(k, v) for k, v in values.items()})
     settings = replace(settings, instance_dir=instance_dir)
+    if settings.read_database_url and not (
+        settings.read_database_url.startswith(("postgresql://", "postgres://"))
+        and settings.database_url.startswith(("postgresql://", "postgres://"))
+    ):
+        raise SettingsError(
+            "read_database_url (from JATS_OAI_READ_DATABASE_URL or config.toml) must be a "
+            "PostgreSQL replica (postgresql://...) of a PostgreSQL database_url"
+        )
     if not settings.secret_key:
         settings = replace(settings, secret_key=_instance_secret(settings.instance_dir))
     return settings

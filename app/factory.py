@@ -22,12 +22,24 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
     return open_store_with(url, framer=RecordFramer(), migrate=migrate)
 
 
+def open_replica(url: str) -> Store:
+    """A read replica (``read_database_url``): never migrated nor written; a harvest page
+    it has not yet replayed far enough for is refused (StoreBehind: 503, Retry-After)."""
+    return open_store_with(url, framer=RecordFramer(), migrate=False, read_only=True)
+
+
 @dataclass
 class Services:
-    """What the request handlers need, built once per process."""
+    """What the request handlers need, built once per process.
+
+    ``store`` is the primary: every write, and every read that must see one just made
+    (sessions, sign-in, deposits). ``replica``, when ``read_database_url`` is set, answers
+    OAI-PMH and the pages' browsing and search; without one the primary answers them too.
+    """
 
     settings: Settings
     store: Store
+    replica: Store | None = None
 
     @property
     def records(self) -> RecordStore:
@@ -35,13 +47,13 @@ class Services:
 
     @property
     def harvest(self) -> HarvestStore:
-        """What the OAI-PMH provider reads."""
-        return self.store
+        """What the OAI-PMH provider and the browsing pages read."""
+        return self.replica or self.store
 
     @property
     def catalogue(self) -> CatalogueStore:
         """What search and browsing read."""
-        return self.store
+        return self.replica or self.store
 
     @property
     def accounts(self) -> AccountStore:
@@ -61,7 +73,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_CONTENT_LENGTH=settings.max_upload_bytes + 64 * 1024,
     )
     app.extensions["jats_oai"] = Services(
-        settings=settings, store=open_store(settings.effective_database_url)
+        settings=settings,
+        store=open_store(settings.effective_database_url),
+        replica=open_replica(settings.read_database_url) if settings.read_database_url else None,
     )
     for name in BLUEPRINT_MODULES:
         app.register_blueprint(importlib.import_module(name).bp)

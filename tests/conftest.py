@@ -19,6 +19,7 @@ from app.store.base import Store
 from tests.builders import jats_records
 from tests.factories import Clock
 from tests.oai_helpers import Repository, sample_records
+from tests.pg_replica import Replica, start_replica
 from tests.schema_mirror import lay_out_mirror, serve_folder
 from tests.server import RunningServer, start_server
 from tests.web_support import CHROMIUM, CHROMIUM_ARGS
@@ -90,6 +91,35 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store.sqlite3'}"
         return
+    import psycopg
+
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield _with_search_path(TEST_DATABASE_URL, schema)
+    finally:
+        with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(scope="session")
+def pg_replica() -> Iterator[Replica]:
+    """A real streaming replica of the test cluster (``pg_basebackup -R``), for all tests."""
+    if not TEST_DATABASE_URL:
+        pytest.skip("no PostgreSQL for the tests (JATS_OAI_TEST_DATABASE_URL; `make test` sets it)")
+    replica = start_replica(TEST_DATABASE_URL)
+    try:
+        yield replica
+    finally:
+        replica.stop()
+
+
+@pytest.fixture
+def pg_store_url() -> Iterator[str]:
+    """A fresh schema of the PostgreSQL test database (skipped without one)."""
+    if not TEST_DATABASE_URL:
+        pytest.skip("no PostgreSQL for the tests (JATS_OAI_TEST_DATABASE_URL; `make test` sets it)")
     import psycopg
 
     schema = f"test_{uuid.uuid4().hex[:16]}"

@@ -42,7 +42,7 @@ from app.factory import services
 from app.oai import deflate, harvest_log, responses
 from app.oai.provider import Provider, utc_now
 from app.oai.ratelimit import RateLimiter
-from app.store.base import StoreUnavailable
+from app.store.base import StoreBehind, StoreUnavailable
 
 bp = Blueprint("oai", __name__)
 
@@ -167,8 +167,8 @@ def _answer(
     base = public_base_url(settings) or base_url
     try:
         reply = provider.reply(pairs, base)
-    except StoreUnavailable:
-        return unavailable(base, state.clock())
+    except StoreUnavailable as exc:
+        return unavailable(base, state.clock(), exc)
     body = reply.body
     headers = [
         ("Content-Type", CONTENT_TYPE),
@@ -197,20 +197,27 @@ def public_base_url(settings: Settings) -> str:
     return ""
 
 
-def unavailable(base_url: str, now: datetime) -> Answer:
-    """Section 3.1.2.2: the store cannot be reached, so HTTP 503 with ``Retry-After``; the
-    body is an OAI-PMH envelope saying so, for harvesters that log what they receive."""
+def unavailable(base_url: str, now: datetime, exc: StoreUnavailable | None = None) -> Answer:
+    """Section 3.1.2.2: the store cannot be reached, or a read replica has not yet caught up
+    with the harvest (StoreBehind), so HTTP 503 with ``Retry-After``; the body is an OAI-PMH
+    envelope saying so, for harvesters that log what they receive."""
+    wait = exc.retry_after if exc is not None else STORE_RETRY_AFTER
+    why = (
+        b"The repository's database is catching up with this harvest"
+        if isinstance(exc, StoreBehind)
+        else b"The repository's database cannot be reached just now"
+    )
     body = (
         responses.head(now, base_url, {})
-        + b"<!-- The repository's database cannot be reached just now; nothing is lost."
-        + f" Retry after {STORE_RETRY_AFTER} seconds with the same request. -->\n".encode()
+        + b"<!-- " + why + b"; nothing is lost."
+        + f" Retry after {wait} seconds with the same request. -->\n".encode()
         + responses.tail()
     )
     return Answer(
         "503 SERVICE UNAVAILABLE",
         [
             ("Content-Type", CONTENT_TYPE),
-            ("Retry-After", str(STORE_RETRY_AFTER)),
+            ("Retry-After", str(wait)),
             ("Cache-Control", "no-store"),
             ("Content-Length", str(len(body))),
         ],

@@ -17,6 +17,17 @@ class StoreUnavailable(Exception):
     """The database cannot be reached (down, restarting, out of connections) within the
     time-outs: a passing condition, so callers answer "try again later", never a crash."""
 
+    #: Seconds a client is asked to wait (HTTP ``Retry-After``).
+    retry_after: int = 30
+
+
+class StoreBehind(StoreUnavailable):
+    """A read replica has not yet replayed the changes a harvest was fixed at (its resumption
+    token's ``max_seq``): answering from it would send a page with records missing, so the
+    client is asked to retry in a moment, when replay has caught up."""
+
+    retry_after = 2
+
 
 @dataclass(frozen=True)
 class Header:

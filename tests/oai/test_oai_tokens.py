@@ -6,6 +6,7 @@ harvest window and the keyset position, and nothing unsigned is trusted.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -83,3 +84,28 @@ def test_garbage_is_refused(garbage: str) -> None:
     """Section 3.6 badResumptionToken: what no repository issued."""
     with pytest.raises(tokens.BadToken):
         tokens.decode(garbage, SECRET, now=ISSUED, lifetime=WEEK)
+
+
+def test_the_signing_key_is_derived_once_per_secret() -> None:
+    """Signing many tokens gives what a fresh itsdangerous signer gives for each."""
+    import hashlib
+
+    from itsdangerous import Signer
+
+    fresh = Signer(SECRET, salt="jats-oai resumption token", key_derivation="hmac",
+                   digest_method=hashlib.sha256)
+    for cursor in (0, 100, 200):
+        token = tokens.encode(replace(STATE, cursor=cursor), SECRET)
+        body = token.rpartition(".")[0]
+        assert fresh.sign(body.encode()).decode() == token
+        assert tokens.decode(token, SECRET, now=ISSUED, lifetime=WEEK).cursor == cursor
+
+
+def test_peek_reads_a_token_for_counting_only() -> None:
+    """The harvest counters read back a token the provider gave without checking it again;
+    answering a request always checks it (decode)."""
+    token = tokens.encode(STATE, SECRET)
+    assert tokens.peek(token) == STATE
+    assert tokens.peek("not a token") is None
+    with pytest.raises(tokens.BadToken):
+        tokens.decode(token, "another key", now=ISSUED, lifetime=WEEK)

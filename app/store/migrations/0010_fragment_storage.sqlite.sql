@@ -1,0 +1,2 @@
+-- Harvest fragments kept as the bytes a page sends (see the PostgreSQL migration of the same
+-- number). SQLite never compresses a value and keeps rows in its 64 KiB pages: nothing to do.
