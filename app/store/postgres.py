@@ -203,10 +203,11 @@ class _ReadAhead:
                 return None
             return self.pages.pop(key, None)
 
-    def keep(self, window: Window, rows: list[FramedRow], limit: int, asked: int) -> None:
+    def keep(self, window: tuple, rows: list[FramedRow], limit: int, asked: int) -> None:
         """Keep the pages after the first of ``rows`` (read for ``asked`` rows), each under
-        the request that will ask for it: the same window, after the previous page's last
-        record. A page is kept only when ``rows`` holds all of it."""
+        the request that will ask for it: the same window (and whether the page is packed),
+        after the previous page's last record. A page is kept only when ``rows`` holds all
+        of it."""
         step = limit - 1  # the provider asks for a page and one more record
         with self.lock:
             if self.listener is None:
@@ -367,24 +368,29 @@ class PostgresStore(SqlStore):
             )
 
     def list_framed(
-        self, window: Window, after: tuple[datetime, str] | None, limit: int
+        self,
+        window: Window,
+        after: tuple[datetime, str] | None,
+        limit: int,
+        packed: bool = False,
     ) -> list[FramedRow]:
         """A page of framed records, read ahead (see :class:`_ReadAhead`) on the primary;
         a replica, where nothing can LISTEN, reads each page."""
         self._caught_up(window)
         if self.read_only or limit < 2:
-            return super().list_framed(window, after, limit)
+            return super().list_framed(window, after, limit, packed)
         if self._read_ahead is None:
             with self._lock:
                 if self._read_ahead is None:
                     self._read_ahead = _ReadAhead(self.url)
         ahead = self._read_ahead
-        kept = ahead.take(None if after is None else (window, to_epoch(after[0]), after[1], limit))
+        kind = (window, packed)
+        kept = ahead.take(None if after is None else (kind, to_epoch(after[0]), after[1], limit))
         if kept is not None:
             return kept
         asked = (limit - 1) * READ_AHEAD_PAGES + 1
-        rows = super().list_framed(window, after, asked)
-        ahead.keep(window, rows, limit, asked)
+        rows = super().list_framed(window, after, asked, packed)
+        ahead.keep(kind, rows, limit, asked)
         return rows[:limit]
 
     def list_page(

@@ -77,7 +77,7 @@ def test_a_change_elsewhere_drops_the_pages_read_ahead(pg: tuple[PostgresStore, 
     w = _window(reader)
     first = _page(reader, w, None)
     on_page_two = [row[1] for row in reader._read_ahead.pages[  # type: ignore[union-attr]
-        (w, first[PAGE - 1][0], first[PAGE - 1][1], PAGE + 1)]]
+        ((w, False), first[PAGE - 1][0], first[PAGE - 1][1], PAGE + 1)]]
     changed = on_page_two[0]
     writer.put(draft(changed, body="v2"), actor="t")
     time.sleep(0.2)  # the notification travels to the reader's listening connection
